@@ -150,6 +150,11 @@ function sectionSize(s: ImageSection): number {
   return s.progbits ? s.data.length : s.size;
 }
 
+function alignUp(v: bigint, align: number): bigint {
+  const a = BigInt(Math.max(1, align));
+  return ((v + a - 1n) / a) * a;
+}
+
 function groupSegments(alloc: ImageSection[]): Seg[] {
   const segs: Seg[] = [];
   for (const s of alloc) {
@@ -159,13 +164,13 @@ function groupSegments(alloc: ImageSection[]): Seg[] {
     const canMerge =
       last !== undefined &&
       lastSec !== undefined &&
-      last.addr + last.memsz === s.address &&
+      alignUp(last.addr + last.memsz, s.align) === s.address && // only alignment padding between
       last.flags === flagsOf(s) &&
       lastSec.progbits && // a file-less section must end its segment
       Math.max(PAGE, s.align) <= last.align;
     if (canMerge) {
       last.sections.push(s);
-      last.memsz += size;
+      last.memsz = s.address + size - last.addr;
       if (s.progbits) last.filesz = last.memsz;
     } else {
       segs.push({
