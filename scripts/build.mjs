@@ -1,18 +1,30 @@
 // Bundles every entry point with esbuild into dist/. One script so that the CLI, and later the
 // extension, language server and debug adapter, share one build configuration.
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  define: { HYPERLAB_VERSION: JSON.stringify(pkg.version) },
+};
 
 const entries = [
   { in: 'simulator/cli/main.ts', out: 'dist/cli.js', executable: true },
+  { in: 'bench/main.ts', out: 'dist/bench.js', executable: false },
 ];
 
-await Promise.all(entries.map((e) => build({
+const present = entries.filter((e) => existsSync(e.in));
+await Promise.all(present.map((e) => build({
   ...common,
   entryPoints: [e.in],
   outfile: e.out,
   banner: e.executable ? { js: '#!/usr/bin/env node' } : undefined,
 })));
-for (const e of entries) if (e.executable) chmodSync(e.out, 0o755);
+for (const e of present) if (e.executable) chmodSync(e.out, 0o755);

@@ -1,0 +1,2 @@
+#define SUM_LIMIT 1000
+#define STACK_SIZE 4096

@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { Machine, type RunResult } from '../../machine';
+import { loadProgram, parseDefines } from '../program';
+import { EXIT_ERROR, EXIT_FAIL, EXIT_OK, parseInteger, UsageError, type CliIO } from '../usage';
+
+export const runHelp = `hyperlab run PROGRAM... [options]
+
+Runs an RV64 program to its tohost exit (1 = pass, (n<<1)|1 = test n failed).
+PROGRAM is one ELF executable, or one or more assembly files linked together.
+
+Options:
+  --max-instructions N   stop after N instructions (default 1000000000)
+  --engine E             compiled (default) or interpreter
+  --base ADDR            load address for assembly input (default 0x80000000)
+  -D NAME[=VALUE]        preprocessor definition for assembly input
+  --json                 print the result as JSON
+
+Exit status: 0 pass, 1 fail, 2 error (bad file, trap with no handler, instruction limit).`;
+
+export function runCommand(io: CliIO, argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'max-instructions': { type: 'string' },
+      engine: { type: 'string' },
+      base: { type: 'string' },
+      define: { type: 'string', short: 'D', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(runHelp);
+    return EXIT_OK;
+  }
+  const engine = values.engine ?? 'compiled';
+  if (engine !== 'compiled' && engine !== 'interpreter') {
+    throw new UsageError(`--engine must be 'compiled' or 'interpreter', got '${engine}'`);
+  }
+  const maxInstructions = values['max-instructions'] === undefined
+    ? 1_000_000_000n
+    : parseInteger('--max-instructions', values['max-instructions']);
+  const image = loadProgram(io, positionals, {
+    base: values.base === undefined ? undefined : parseInteger('--base', values.base),
+    defines: parseDefines(values.define),
+  });
+  const machine = new Machine({ engine });
+  machine.load(image);
+  const started = process.hrtime.bigint();
+  const result = machine.run({ maxInstructions });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (values.json) io.out(JSON.stringify(toJson(result, seconds), null, 2));
+  else io.out(describe(result, seconds));
+  return exitCodeFor(result);
+}
+
+function exitCodeFor(result: RunResult): number {
+  switch (result.reason) {
+    case 'pass':
+      return EXIT_OK;
+    case 'fail':
+      return EXIT_FAIL;
+    default:
+      return EXIT_ERROR;
+  }
+}
+
+function describe(result: RunResult, seconds: number): string {
+  const lines = [
+    `stopped: ${result.reason} — ${result.message}`,
+    `instructions retired: ${result.instret}`,
+    `pc: 0x${result.pc.toString(16)}`,
+  ];
+  if (result.failCode !== undefined) lines.push(`failed test: ${result.failCode}`);
+  if (seconds > 0) lines.push(`host time: ${seconds.toFixed(3)} s (${(Number(result.instret) / seconds / 1e6).toFixed(1)} MIPS)`);
+  return lines.join('\n');
+}
+
+function toJson(result: RunResult, seconds: number): Record<string, unknown> {
+  return {
+    reason: result.reason,
+    message: result.message,
+    instret: result.instret.toString(),
+    pc: `0x${result.pc.toString(16)}`,
+    failCode: result.failCode,
+    trap: result.trap && {
+      cause: result.trap.cause.toString(),
+      tval: `0x${result.trap.tval.toString(16)}`,
+      pc: `0x${result.trap.pc.toString(16)}`,
+      description: result.trap.description,
+    },
+    hostSeconds: seconds,
+  };
+}
