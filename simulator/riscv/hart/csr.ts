@@ -1,0 +1,35 @@
+/** CSR numbers and trap causes used by the hart (privileged spec names). */
+export const CSR = {
+  mstatus: 0x300, misa: 0x301, medeleg: 0x302, mideleg: 0x303, mie: 0x304, mtvec: 0x305, mcounteren: 0x306,
+  mcountinhibit: 0x320, mscratch: 0x340, mepc: 0x341, mcause: 0x342, mtval: 0x343, mip: 0x344,
+  mcycle: 0xb00, minstret: 0xb02, cycle: 0xc00, time: 0xc01, instret: 0xc02,
+  mvendorid: 0xf11, marchid: 0xf12, mimpid: 0xf13, mhartid: 0xf14, mconfigptr: 0xf15,
+} as const;
+
+export const CSR_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(CSR).map(([k, v]) => [v, k]));
+
+export enum Cause {
+  InstructionMisaligned = 0, InstructionAccessFault = 1, IllegalInstruction = 2, Breakpoint = 3,
+  LoadMisaligned = 4, LoadAccessFault = 5, StoreMisaligned = 6, StoreAccessFault = 7,
+  EcallU = 8, EcallS = 9, EcallVS = 10, EcallM = 11,
+  InstructionPageFault = 12, LoadPageFault = 13, StorePageFault = 15,
+  InstructionGuestPageFault = 20, LoadGuestPageFault = 21, VirtualInstruction = 22, StoreGuestPageFault = 23,
+}
+
+const CAUSE_TEXT: Record<number, string> = {
+  0: 'instruction address misaligned', 1: 'instruction access fault', 2: 'illegal instruction', 3: 'breakpoint',
+  4: 'load address misaligned', 5: 'load access fault', 6: 'store/AMO address misaligned', 7: 'store/AMO access fault',
+  8: 'environment call from U-mode', 9: 'environment call from S-mode', 10: 'environment call from VS-mode',
+  11: 'environment call from M-mode', 12: 'instruction page fault', 13: 'load page fault', 15: 'store/AMO page fault',
+  20: 'instruction guest-page fault', 21: 'load guest-page fault', 22: 'virtual instruction', 23: 'store/AMO guest-page fault',
+};
+
+export function causeText(cause: bigint): string {
+  const interrupt = (cause >> 63n) & 1n;
+  const code = Number(cause & 0x7fffffffffffffffn);
+  if (interrupt) return `interrupt ${code}`;
+  return CAUSE_TEXT[code] ?? `exception ${code}`;
+}
+
+/** Privilege levels (encoding of mstatus.MPP). */
+export const PRV_U = 0, PRV_S = 1, PRV_M = 3;
