@@ -105,11 +105,16 @@ test_begin:
   la    s11, \label
 .endm
 
-# After a trap: check mcause, mepc (a label) and mtval.
-.macro TRAP_CHECK cause, epc, tval
+# After a trap: check mcause and mepc (a label).
+.macro TRAP_CHECK_CAUSE cause, epc
   EXPECT s8, \cause
   la    t5, \epc
   EXPECT_EQ s9, t5
+.endm
+
+# After a trap: check mcause, mepc (a label) and mtval.
+.macro TRAP_CHECK cause, epc, tval
+  TRAP_CHECK_CAUSE \cause, \epc
   EXPECT s10, \tval
 .endm
 

@@ -337,7 +337,140 @@ def memory():
     p.write('\n'.join(lines))
 
 
+def atomics():
+    p = Prog('rv64ua', 'every AMO .w/.d (sign extension of .w results, signed vs unsigned min/max), lr/sc')
+    p.lines[3:3] = [
+        '# TEST_AMO: memory doubleword starts at init, the AMO runs on its low word (.w) or on all of',
+        '# it (.d) with operand; rd must get old (sign-extended for .w) and memory must become new.',
+        '.macro TEST_AMO n, inst, old, new, init, operand',
+        '  TEST  \\n',
+        '  la    a1, amo_mem',
+        '  li    a2, \\init',
+        '  sd    a2, 0(a1)',
+        '  li    a3, \\operand',
+        '  \\inst a0, a3, (a1)',
+        '  EXPECT a0, \\old',
+        '  ld    a4, 0(a1)',
+        '  EXPECT a4, \\new',
+        '  li    a3, \\operand',
+        '  sd    a2, 0(a1)',
+        '  \\inst x0, a3, (a1)',
+        '  ld    a4, 0(a1)',
+        '  EXPECT a4, \\new',
+        '  sd    a2, 0(a1)',
+        '  \\inst a3, a3, (a1)',
+        '  EXPECT a3, \\old',
+        '.endm',
+        '',
+    ]
+    ops = {
+        'amoswap': lambda a, b, bits: b,
+        'amoadd': lambda a, b, bits: a + b,
+        'amoand': lambda a, b, bits: a & b,
+        'amoor': lambda a, b, bits: a | b,
+        'amoxor': lambda a, b, bits: a ^ b,
+        'amomin': lambda a, b, bits: a if sx(a, bits) < sx(b, bits) else b,
+        'amomax': lambda a, b, bits: a if sx(a, bits) > sx(b, bits) else b,
+        'amominu': lambda a, b, bits: min(a, b),
+        'amomaxu': lambda a, b, bits: max(a, b),
+    }
+
+    def sx(x, bits):
+        return x - (1 << bits) if x >> (bits - 1) else x
+
+    d_pairs = [(0, 0), (1, 0xFFFFFFFFFFFFFFFF), (0x8000000000000000, 0x7FFFFFFFFFFFFFFF),
+               (0x7FFFFFFFFFFFFFFF, 0x8000000000000000), (0xFFFFFFFFFFFFFFFF, 1),
+               (0x123456789ABCDEF0, 0xFEDCBA9876543210), (0x80000000, 0xFFFFFFFF80000000), (5, 5)]
+    w_pairs = [(0, 0), (1, 0xFFFFFFFF), (0x80000000, 0x7FFFFFFF), (0x7FFFFFFF, 0x80000000),
+               (0xFFFFFFFF, 1), (0x12345678, 0x9ABCDEF0), (0x7FFFFFFF, 1), (0x80000000, 0x80000000)]
+    guard = 0xA5A5A5A500000000
+    for op, f in ops.items():
+        p.add('  # %s.d' % op)
+        for a, b in d_pairs:
+            new = f(a, b, 64) & M64
+            p.add('  TEST_AMO %d, %s.d, %s, %s, %s, %s' % (p.next(), op, h(a), h(new), h(a), h(b)))
+        p.add('  # %s.w (upper half of memory must stay 0xa5a5a5a5; upper half of rs2 ignored)' % op)
+        for a, b in w_pairs:
+            new = f(a, b, 32) & M32
+            opnd = (0x5A5A5A5A00000000 | b) if b % 2 else b  # garbage upper bits in rs2
+            p.add('  TEST_AMO %d, %s.w, %s, %s, %s, %s' % (p.next(), op, h(w(a)), h(guard | new), h(guard | a), h(opnd)))
+    n = p.next()
+    p.lines += [
+        '',
+        '  # lr.d / sc.d success: sc writes 0 to rd and stores',
+        '  TEST %d' % n,
+        '  la    a1, amo_mem',
+        '  li    a2, 0x8000000000000001',
+        '  sd    a2, 0(a1)',
+        '  lr.d  a0, (a1)',
+        '  EXPECT a0, 0x8000000000000001',
+        '  li    a3, 0x0123456789abcdef',
+        '  sc.d  a4, a3, (a1)',
+        '  EXPECT a4, 0',
+        '  ld    a0, 0(a1)',
+        '  EXPECT a0, 0x0123456789abcdef',
+        '  # A second sc without a new lr fails: rd != 0 and memory unchanged',
+        '  TEST %d' % (n + 1),
+        '  li    a3, 42',
+        '  sc.d  a4, a3, (a1)',
+        '  beqz  a4, fail_far_%d' % (n + 1),
+        '  ld    a0, 0(a1)',
+        '  EXPECT a0, 0x0123456789abcdef',
+        '  # lr.w sign-extends; sc.w writes only the low word',
+        '  TEST %d' % (n + 2),
+        '  li    a2, 0x1111111180000000',
+        '  sd    a2, 0(a1)',
+        '  lr.w  a0, (a1)',
+        '  EXPECT a0, 0xffffffff80000000',
+        '  li    a3, 0x22222222fffffffe',
+        '  sc.w  a4, a3, (a1)',
+        '  EXPECT a4, 0',
+        '  ld    a0, 0(a1)',
+        '  EXPECT a0, 0x11111111fffffffe',
+        '  TEST %d' % (n + 3),
+        '  li    a3, 7',
+        '  sc.w  a4, a3, (a1)',
+        '  beqz  a4, fail_far_%d' % (n + 3),
+        '  ld    a0, 0(a1)',
+        '  EXPECT a0, 0x11111111fffffffe',
+        '  # lr/sc increment loop (the usual atomic-add idiom)',
+        '  TEST %d' % (n + 4),
+        '  sd    zero, 0(a1)',
+        '  li    a5, 100',
+        'lrsc_loop:',
+        '  lr.d  a0, (a1)',
+        '  addi  a0, a0, 3',
+        '  sc.d  a4, a0, (a1)',
+        '  bnez  a4, lrsc_loop',
+        '  addi  a5, a5, -1',
+        '  bnez  a5, lrsc_loop',
+        '  ld    a0, 0(a1)',
+        '  EXPECT a0, 300',
+        '  # Acquire/release bits are accepted',
+        '  TEST %d' % (n + 5),
+        '  li    a3, 1',
+        '  amoadd.d.aqrl a0, a3, (a1)',
+        '  EXPECT a0, 300',
+        '  amoadd.w.aq a0, a3, (a1)',
+        '  EXPECT a0, 301',
+        '  lr.d.aq a0, (a1)',
+        '  sc.d.rl a4, a3, (a1)',
+        '  EXPECT a4, 0',
+        '  ld    a0, 0(a1)',
+        '  EXPECT a0, 1',
+        '  j     lrsc_done',
+        'fail_far_%d:' % (n + 1),
+        '  j     fail',
+        'fail_far_%d:' % (n + 3),
+        '  j     fail',
+        'lrsc_done:',
+    ]
+    p.n = n + 5
+    p.write('amo_mem:\n  .dword 0\n  .dword 0')
+
+
 if __name__ == '__main__':
+    atomics()
     alu()
     shifts()
     wops()
