@@ -43,16 +43,19 @@ export interface GnuBuild { elf: string; image: Image; dir: string }
  * Returns the ELF path (in a temporary directory the caller may delete with `cleanup`) and an
  * Image made of the flat binary placed at the lowest address, with the ELF's symbols.
  */
-export function gnuBuild(source: string, options: { defines?: Record<string, string>; linkerScript?: string; keep?: boolean } = {}): GnuBuild {
+export function gnuBuild(source: string, options: { defines?: Record<string, string>; linkerScript?: string; keep?: boolean; includes?: Record<string, string> } = {}): GnuBuild {
   const dir = mkdtempSync(join(tmpdir(), 'hyperlab-gnu-'));
   try {
-    const src = join(dir, 'prog.S');
-    writeFileSync(src, source);
-    const pre = join(dir, 'prog.s');
     const defs = Object.entries(options.defines ?? {}).map(([k, v]) => `-D${k}=${v}`);
-    execFileSync('cpp', ['-P', ...defs, src, '-o', pre]);
+    // Files pulled in with `.include` are preprocessed too and placed next to the program.
+    for (const [name, text] of Object.entries({ ...options.includes, 'prog.s': source })) {
+      const raw = join(dir, `${name}.in`);
+      writeFileSync(raw, text);
+      execFileSync('cpp', ['-P', '-x', 'assembler-with-cpp', ...defs, raw, '-o', join(dir, name)]);
+    }
+    const pre = join(dir, 'prog.s');
     const obj = join(dir, 'prog.o');
-    execFileSync(`${PREFIX}as`, ['-march=rv64ima_zicsr_zifencei', '-mabi=lp64', pre, '-o', obj]);
+    execFileSync(`${PREFIX}as`, ['-march=rv64ima_zicsr_zifencei', '-mabi=lp64', pre, '-o', obj], { cwd: dir });
     const ld = join(dir, 'link.ld');
     writeFileSync(ld, options.linkerScript ?? DEFAULT_LINKER_SCRIPT);
     const elf = join(dir, 'prog.elf');

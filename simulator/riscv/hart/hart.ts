@@ -23,7 +23,7 @@
  */
 import { R, add64, sub64, sll64, srl64, sra64, lt64, ltu64, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, pairToBigU, bigToPair } from './alu';
 import { Amo, Decoded, Op, decode, isSystem } from './decode';
-import { CSR, Cause, PRV_M } from './csr';
+import { CSR, Cause, PRV_M, PRV_U } from './csr';
 import { Bus, PAGE_SHIFT, W_BREAK, W_FAULT, type CodeCacheOwner } from '../../machine/bus';
 import { compileBlock, type Block } from './jit';
 
@@ -45,6 +45,14 @@ export class Hart implements CodeCacheOwner {
   // --- CSR state ---
   mstatusMIE = 0;
   mstatusMPIE = 0;
+  /** mstatus.MPP: PRV_U or PRV_M (S-mode is not implemented yet). */
+  mstatusMPP = PRV_M;
+  mstatusMPRV = 0;
+  mstatusTW = 0;
+  mcounteren = 0;
+  /** PMP CSRs are stored (WARL) but not yet enforced (with the MMU issue). */
+  readonly pmpcfg = new Array<bigint>(16).fill(0n);
+  readonly pmpaddr = new Array<bigint>(64).fill(0n);
   mie = 0;
   mip = 0;
   mtvec = 0n;
@@ -88,7 +96,9 @@ export class Hart implements CodeCacheOwner {
   reset(pc: number): void {
     this.xl.fill(0); this.xh.fill(0);
     this.pc = pc; this.priv = PRV_M;
-    this.mstatusMIE = 0; this.mstatusMPIE = 0; this.mie = 0; this.mip = 0;
+    this.mstatusMIE = 0; this.mstatusMPIE = 0; this.mstatusMPP = PRV_M; this.mstatusMPRV = 0; this.mstatusTW = 0;
+    this.mie = 0; this.mip = 0; this.mcounteren = 0;
+    this.pmpcfg.fill(0n); this.pmpaddr.fill(0n);
     this.mtvec = 0n; this.mscratch = 0n; this.mepc = 0n; this.mcause = 0n; this.mtval = 0n;
     this.cycleOffset = 0n; this.instretOffset = 0n; this.retired = 0;
     this.brk = false; this.fatal = undefined; this.waiting = false;
@@ -129,7 +139,7 @@ export class Hart implements CodeCacheOwner {
     this.mtval = BigInt.asUintN(64, tval);
     this.mstatusMPIE = this.mstatusMIE;
     this.mstatusMIE = 0;
-    // mstatus.MPP <- priv (always M in this issue: MPP is read-only 3 when only M-mode exists)
+    this.mstatusMPP = this.priv;
     this.priv = PRV_M;
     this.pc = Number(BigInt.asIntN(64, this.mtvec & ~3n)); // direct mode; vectored only affects interrupts
   }
@@ -427,19 +437,23 @@ export class Hart implements CodeCacheOwner {
         break;
       case Op.FENCE: break; // one hart, sequentially consistent memory: nothing to order
       case Op.FENCE_I: this.bus.clearCode(); this.flushCodeCache(); this.brk = true; break;
-      case Op.ECALL: this.trap(Cause.EcallM, 0n, pc); return false;
+      case Op.ECALL: this.trap(this.priv === PRV_M ? Cause.EcallM : Cause.EcallU, 0n, pc); return false;
       case Op.EBREAK: this.trap(Cause.Breakpoint, BigInt.asUintN(64, BigInt(pc)), pc); return false;
       case Op.MRET: {
         if (this.priv < PRV_M) return this.illegal(d, pc);
-        // priv <- MPP (always M here); MIE <- MPIE; MPIE <- 1; MPP <- least privileged mode (M)
+        // priv <- MPP; MIE <- MPIE; MPIE <- 1; MPP <- least privileged mode (U); MPRV cleared when leaving M
         this.mstatusMIE = this.mstatusMPIE;
         this.mstatusMPIE = 1;
-        this.priv = PRV_M;
+        this.priv = this.mstatusMPP;
+        this.mstatusMPP = PRV_U;
+        if (this.priv !== PRV_M) this.mstatusMPRV = 0;
         bigToPair(this.mepc);
         if (!this.jumpPair(R[0], R[1], pc)) return false;
         return true;
       }
-      case Op.WFI: this.waiting = true; this.brk = true; break;
+      case Op.WFI:
+        if (this.priv === PRV_U && this.mstatusTW) return this.illegal(d, pc);
+        this.waiting = true; this.brk = true; break;
       case Op.SRET: case Op.SFENCE_VMA: return this.illegal(d, pc); // no S-mode in this issue
       case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
         if (!this.csrOp(d, pc)) return false;
@@ -509,6 +523,7 @@ export class Hart implements CodeCacheOwner {
     const writes = kind === Op.CSRRW || d.rs1 !== 0; // csrrs/c with x0 / zimm 0 do not write
     const reads = kind !== Op.CSRRW || d.rd !== 0;
     if (((num >>> 8) & 3) > this.priv) return this.illegal(d, pc);
+    if (num >= 0xc00 && num <= 0xc1f && this.priv < PRV_M && ((this.mcounteren >>> (num & 31)) & 1) === 0) return this.illegal(d, pc);
     if (writes && (num >>> 10) === 3) return this.illegal(d, pc); // read-only CSR
     let old = 0n;
     if (reads || kind !== Op.CSRRW) {
@@ -530,8 +545,10 @@ export class Hart implements CodeCacheOwner {
    */
   csrRead(num: number): bigint | undefined {
     switch (num) {
-      case CSR.mstatus: return BigInt((this.mstatusMIE << 3) | (this.mstatusMPIE << 7) | (3 << 11));
-      case CSR.misa: return (2n << 62n) | (1n << 0n) | (1n << 8n) | (1n << 12n); // RV64 I M A
+      case CSR.mstatus: // UXL = 2 (64-bit U-mode)
+        return (2n << 32n) | BigInt((this.mstatusMIE << 3) | (this.mstatusMPIE << 7) | (this.mstatusMPP << 11) | (this.mstatusMPRV << 17) | (this.mstatusTW << 21));
+      case CSR.misa: return (2n << 62n) | (1n << 0n) | (1n << 8n) | (1n << 12n) | (1n << 20n); // RV64 I M A U
+      case CSR.mcounteren: return BigInt(this.mcounteren);
       case CSR.mie: return BigInt(this.mie);
       case CSR.mip: return BigInt(this.mip);
       case CSR.mtvec: return this.mtvec;
@@ -546,6 +563,8 @@ export class Hart implements CodeCacheOwner {
       case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return 0n;
       case CSR.mhartid: return BigInt(this.id);
     }
+    if (num >= 0x3a0 && num <= 0x3af) return (num & 1) ? undefined : this.pmpcfg[num - 0x3a0]; // RV64: odd pmpcfg do not exist
+    if (num >= 0x3b0 && num <= 0x3ef) return this.pmpaddr[num - 0x3b0];
     if ((num >= 0xb03 && num <= 0xb1f) || (num >= 0xc03 && num <= 0xc1f) || (num >= 0x323 && num <= 0x33f)) return 0n; // hpm counters/events: hardwired 0
     return undefined;
   }
@@ -554,7 +573,16 @@ export class Hart implements CodeCacheOwner {
   csrWrite(num: number, v: bigint): void {
     v = BigInt.asUintN(64, v);
     switch (num) {
-      case CSR.mstatus: this.mstatusMIE = Number((v >> 3n) & 1n); this.mstatusMPIE = Number((v >> 7n) & 1n); break;
+      case CSR.mstatus: {
+        this.mstatusMIE = Number((v >> 3n) & 1n);
+        this.mstatusMPIE = Number((v >> 7n) & 1n);
+        const mpp = Number((v >> 11n) & 3n);
+        if (mpp === PRV_U || mpp === PRV_M) this.mstatusMPP = mpp; // WARL: S (1) and 2 are not legal: keep
+        this.mstatusMPRV = Number((v >> 17n) & 1n);
+        this.mstatusTW = Number((v >> 21n) & 1n);
+        break;
+      }
+      case CSR.mcounteren: this.mcounteren = Number(v & 0xffffffffn) >>> 0; break;
       case CSR.mie: this.mie = Number(v & 0x888n); break;
       case CSR.mtvec: {
         // WARL: mode 0 (direct) or 1 (vectored); the base must be a representable address (|addr| < 2^53).
@@ -570,7 +598,10 @@ export class Hart implements CodeCacheOwner {
       // counted after the write, so compensate by one.
       case CSR.mcycle: this.cycleOffset = v - BigInt(this.retired) - 1n; break;
       case CSR.minstret: this.instretOffset = v - BigInt(this.retired) - 1n; break;
-      default: break; // misa, mip (no software-writable bits with M only), hpm*: read-only or hardwired
+      default:
+        if (num >= 0x3a0 && num <= 0x3af && !(num & 1)) this.pmpcfg[num - 0x3a0] = v & 0x9f9f9f9f9f9f9f9fn; // WARL: reserved bits 5-6 of each byte read 0
+        else if (num >= 0x3b0 && num <= 0x3ef) this.pmpaddr[num - 0x3b0] = v & ((1n << 54n) - 1n); // 56-bit physical addresses
+        break; // misa, mip (no software-writable bits with M only), hpm*: read-only or hardwired
     }
   }
 
