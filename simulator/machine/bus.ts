@@ -72,8 +72,12 @@ export class Bus {
   private readonly mappings: Mapping[] = [];
   private readonly watches: Watch[] = [];
   readonly codeOwners: CodeCacheOwner[] = [];
-  /** Per hart: reserved granule (physical address of an aligned 8-byte block) or -1. */
+  /**
+   * Per hart: the reservation set of its last LR — exactly the bytes the LR read
+   * (physical address, or -1 for none) — and its size.
+   */
   readonly reservations: number[] = [];
+  private readonly reservationSizes: number[] = [];
   /** Out values of `read` (raw, zero-extended for sub-word sizes). */
   rlo = 0;
   rhi = 0;
@@ -205,24 +209,30 @@ export class Bus {
     r.codeWords.clear();
   }
 
-  reserve(hart: number, pa: number): void {
-    const g = pa - (pa % 8);
-    this.reservations[hart] = g;
-    this.markFlag(g, 1, PF_RESV);
+  reserve(hart: number, pa: number, size: number): void {
+    const old = this.reservations[hart] ?? -1;
+    this.reservations[hart] = pa;
+    this.reservationSizes[hart] = size;
+    this.refreshResvFlag(old);
+    this.markFlag(pa, 1, PF_RESV);
   }
 
-  /** Returns whether `hart` holds a reservation covering pa; always clears the hart's reservation. */
-  takeReservation(hart: number, pa: number): boolean {
+  /**
+   * SC check: does `hart` hold a reservation for the `size` bytes at pa (same address, inside the
+   * reserved bytes)? Always clears the hart's reservation.
+   */
+  takeReservation(hart: number, pa: number, size: number): boolean {
     const g = this.reservations[hart] ?? -1;
     this.reservations[hart] = -1;
     this.refreshResvFlag(g);
-    return g >= 0 && g === pa - (pa % 8);
+    return g >= 0 && g === pa && size <= this.reservationSizes[hart];
   }
 
+  /** Any store (any hart, device or debugger) overlapping a reservation set kills that reservation. */
   private killReservations(pa: number, size: number): void {
     for (let h = 0; h < this.reservations.length; h++) {
       const g = this.reservations[h];
-      if (g >= 0 && pa < g + 8 && g < pa + size) { this.reservations[h] = -1; this.refreshResvFlag(g); }
+      if (g >= 0 && pa < g + this.reservationSizes[h] && g < pa + size) { this.reservations[h] = -1; this.refreshResvFlag(g); }
     }
   }
 

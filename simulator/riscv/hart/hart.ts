@@ -485,7 +485,7 @@ export class Hart implements CodeCacheOwner {
     if (this.bus.ramOffset(pa, size) < 0) { this.trap(fault, pairToBigU(al, ah), pc); return false; }
     const bus = this.bus;
     if (d.op === Op.SC) {
-      if (bus.takeReservation(this.id, pa)) {
+      if (bus.takeReservation(this.id, pa, size)) {
         if (bus.write(pa, size, bl, bh) & W_BREAK) this.brk = true;
         this.wr(d.rd, 0, 0);
       } else this.wr(d.rd, 1, 0);
@@ -494,7 +494,7 @@ export class Hart implements CodeCacheOwner {
     bus.read(pa, size);
     const ol = bus.rlo;
     let oh = size === 8 ? bus.rhi : bus.rlo >> 31; // loaded value, sign-extended for .W
-    if (d.op === Op.LR) { bus.reserve(this.id, pa); this.wr(d.rd, ol, oh); return true; }
+    if (d.op === Op.LR) { bus.reserve(this.id, pa, size); this.wr(d.rd, ol, oh); return true; }
     let nl: number, nh: number;
     if (size === 4) { bh = bl >> 31; }
     switch (d.amo) {
