@@ -188,7 +188,9 @@ test_begin:
 .endm
 
 .macro TEST_PASSFAIL
-  bnez  gp, pass
+  beqz  gp, 1f
+  j     pass
+1:
   j     fail
 .endm
 
