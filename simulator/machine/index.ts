@@ -47,6 +47,9 @@ const hex = (v: bigint): string => `0x${v.toString(16)}`;
 const QUANTUM = 1 << 20;
 
 export class Machine {
+  /** What this build of the machine supports (benchmarks and scenarios check before running). */
+  static readonly capabilities = { sv39: false, supervisor: false, hypervisor: false } as const;
+
   readonly bus: Bus;
   readonly harts: Hart[];
   readonly ramBase: bigint;
