@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { readElf } from '../../../simulator/elf';
-import type { Image } from '../../../simulator/riscv/image';
+import type { Image, ImageSection } from '../../../simulator/riscv/image';
 import { Machine } from '../../../simulator/machine';
 import type { Engine } from '../../../simulator/machine';
 
@@ -64,9 +64,26 @@ function runImage(image: Image, engine: Engine, file: string, expectFail?: numbe
 describe('ISA self-checking programs', function () {
   this.timeout(120000);
 
+  const images = new Map<string, Image>();
+  let buildDir = '';
+
+  /** GNU cpp'ed sources in buildDir → as → ld (optionally without linker relaxation) → readElf. */
+  function gnuImage(file: string, opts: { cache?: boolean; noRelax?: boolean } = {}): Image {
+    const key = `${file}${opts.noRelax ? ' no-relax' : ''}`;
+    const cached = images.get(key);
+    if (cached && opts.cache !== false) return cached;
+    const name = basename(file, '.S');
+    const out = `${name}${opts.noRelax ? '.norelax' : ''}.elf`;
+    const err =
+      sh('riscv64-linux-gnu-as', [...MARCH, `${name}.S`, '-o', `${name}.o`], buildDir) ??
+      sh('riscv64-linux-gnu-ld', ['-T', LINK_LD, '-nostdlib', ...(opts.noRelax ? ['--no-relax'] : []), `${name}.o`, '-o', out], buildDir);
+    if (err) throw new Error(err);
+    const image = readElf(readFileSync(join(buildDir, out)));
+    if (opts.cache !== false) images.set(key, image);
+    return image;
+  }
+
   describe('built with GNU as + ld, loaded with readElf', function () {
-    let buildDir = '';
-    const images = new Map<string, Image>();
 
     before(function () {
       if (!haveGnu()) {
@@ -80,19 +97,6 @@ describe('ISA self-checking programs', function () {
       }
     });
 
-    function gnuImage(file: string, cache = true): Image {
-      const cached = images.get(file);
-      if (cached && cache) return cached;
-      const name = basename(file, '.S');
-      const err =
-        sh('riscv64-linux-gnu-as', [...MARCH, `${name}.S`, '-o', `${name}.o`], buildDir) ??
-        sh('riscv64-linux-gnu-ld', ['-T', LINK_LD, '-nostdlib', `${name}.o`, '-o', `${name}.elf`], buildDir);
-      if (err) throw new Error(err);
-      const image = readElf(readFileSync(join(buildDir, `${name}.elf`)));
-      if (cache) images.set(file, image);
-      return image;
-    }
-
     for (const file of programs) {
       for (const engine of ENGINES) {
         it(`${file} passes on the ${engine} engine`, function () {
@@ -105,7 +109,7 @@ describe('ISA self-checking programs', function () {
       const text = readFileSync(join(buildDir, 'rv64ui-alu.S'), 'utf8');
       assert.ok(text.includes(BROKEN_FROM));
       writeFileSync(join(buildDir, 'broken.S'), text.replace(BROKEN_FROM, BROKEN_TO));
-      const image = gnuImage('broken.S', false);
+      const image = gnuImage('broken.S', { cache: false });
       for (const engine of ENGINES) runImage(image, engine, 'broken.S', 5);
     });
   });
@@ -151,6 +155,41 @@ describe('ISA self-checking programs', function () {
           runImage(ourImage(file), engine, file);
         });
       }
+    }
+
+    for (const file of programs) {
+      it(`${file}: same bytes as GNU as + ld at the same section addresses`, function () {
+        if (!buildDir) this.skip(); // GNU tools not available
+        const gnu = gnuImage(file, { noRelax: true });
+        assert.ok(assemble);
+        const addresses: Record<string, bigint> = {};
+        for (const s of gnu.sections) addresses[s.name] = s.address;
+        const text = readFileSync(join(HERE, file), 'utf8');
+        const result = assemble([{ path: join(HERE, file), text }], {
+          readFile: (p: string) => (existsSync(resolve(HERE, p)) ? readFileSync(resolve(HERE, p), 'utf8') : undefined),
+          base: 0x80000000n,
+          sectionOrder: ['.text.init', '.tohost', '.text', '.rodata', '.data', '.bss'],
+          sectionAddresses: addresses,
+        });
+        assert.ok(result.image, result.diagnostics.map((d) => d.message).slice(0, 5).join('\n'));
+        for (const g of gnu.sections) {
+          const o: ImageSection | undefined = result.image.sections.find((x) => x.name === g.name);
+          assert.ok(o, `section ${g.name} missing`);
+          assert.equal(o.address, g.address, `${g.name} address`);
+          const n = Math.max(o.size, g.size);
+          for (let i = 0; i < n; i++) {
+            if (o.data[i] !== g.data[i]) {
+              const at = g.address + BigInt(i & ~3);
+              const word = (d: Uint8Array): string =>
+                Array.from(d.subarray(i & ~3, (i & ~3) + 4))
+                  .reverse()
+                  .map((b) => b.toString(16).padStart(2, '0'))
+                  .join('');
+              assert.fail(`${file} ${g.name}: first difference at 0x${at.toString(16)}: ours ${word(o.data)}, GNU ${word(g.data)} (sizes ${o.size} / ${g.size})`);
+            }
+          }
+        }
+      });
     }
 
     it('a copy with a wrong expected value fails with its test number', function () {
