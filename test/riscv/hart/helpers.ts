@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { gnuBuild } from '../../../bench/lib/gnu';
+import { assemble } from '../../../simulator/riscv/asm';
 import { Machine, type RunResult } from '../../../simulator/machine';
 import type { Image } from '../../../simulator/riscv/image';
 
@@ -31,11 +32,21 @@ tohost: .dword 0
 /** Assembles a bare program (entry `_start` in .text.init at 0x80000000) plus a tohost word. */
 export function build(body: string, opts: { includes?: Record<string, string>; noTohost?: boolean } = {}): Image {
   const src = `  .section .text.init, "ax", @progbits\n  .globl _start\n_start:\n${body}\n${opts.noTohost ? '' : TOHOST}`;
-  return gnuBuild(src, { linkerScript: LINK_LD, includes: opts.includes }).image;
+  if (process.env.HART_TEST_GNU) return gnuBuild(src, { linkerScript: LINK_LD, includes: opts.includes }).image;
+  return ours('test.S', src, opts.includes ?? {});
 }
 
+/** Our assembler (simulator/riscv/asm); set HART_TEST_GNU=1 to use GNU binutils instead. */
+function ours(path: string, text: string, includes: Record<string, string>): Image {
+  const r = assemble([{ path, text }], { readFile: (p) => includes[p.replace(/^.*\//, '')] });
+  if (!r.image) throw new Error(`assembler: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  return r.image;
+}
+
+/** The ISA programs are built with GNU as (the encoding oracle), independent of our assembler. */
 export function buildFile(path: string, includes: Record<string, string> = {}): Image {
-  return gnuBuild(readFileSync(path, 'utf8'), { linkerScript: readFileSync('/work/shared/bench/riscv/link.ld', 'utf8'), includes }).image;
+  if (!process.env.HART_TEST_OURS) return gnuBuild(readFileSync(path, 'utf8'), { linkerScript: readFileSync('/work/shared/bench/riscv/link.ld', 'utf8'), includes }).image;
+  return ours(path, readFileSync(path, 'utf8'), includes);
 }
 
 export interface BothResult { compiled: Machine; interp: Machine; result: RunResult }
