@@ -271,6 +271,62 @@ describe('ELF reader/writer', function () {
       assert.equal(d2, d1);
     });
 
+    it('rejects a position-independent executable that needs dynamic relocation', function () {
+      const { dir, obj } = buildGnu(SAMPLE, { relocatableOnly: true });
+      const pie = join(dir, 'pie.elf');
+      mustRun(PREFIX + 'ld', ['-pie', '-nostdlib', '-e', '_start', obj, '-o', pie]);
+      throwsElfError(readFileSync(pie), /PT_DYNAMIC|dynamic/);
+    });
+
+    it('loads a file without section headers from its segments alone', function () {
+      const { bytes } = buildGnu(SAMPLE);
+      const full = readElf(bytes);
+      const bare = bytes.slice();
+      const dv = new DataView(bare.buffer);
+      dv.setBigUint64(40, 0n, true); // e_shoff
+      dv.setUint16(60, 0, true); // e_shnum
+      dv.setUint16(62, 0, true); // e_shstrndx
+      const img = readElf(bare);
+      assert.equal(img.entry, full.entry);
+      assert.deepEqual(img.symbols, []);
+      assert.ok(img.sections.every((s) => s.name.startsWith('LOAD')));
+      // every non-zero byte of the full image is loaded at the same address
+      const mem = new Map<bigint, number>();
+      for (const s of img.sections) s.data.forEach((b, i) => mem.set(s.address + BigInt(i), b));
+      for (const s of full.sections) s.data.forEach((b, i) => assert.equal(mem.get(s.address + BigInt(i)) ?? 0, b, `${s.name}+${i}`));
+    });
+
+    it('fuzz: byte flips anywhere in a GNU-linked executable give ElfError or an image', function () {
+      this.timeout(120000);
+      const { bytes } = buildGnu(SAMPLE);
+      let seed = 99;
+      const rnd = (): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed >>> 8;
+      };
+      const shoff = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(40, true));
+      for (let i = 0; i < 3000; i++) {
+        const b = bytes.slice();
+        for (let k = 0; k < 1 + (rnd() % 3); k++) {
+          const region = rnd() % 3;
+          const pos = region === 0 ? rnd() % 0x100 : region === 1 ? shoff + (rnd() % (b.length - shoff)) : rnd() % b.length;
+          b[pos] = rnd() & 0xff;
+        }
+        try {
+          readElf(b);
+        } catch (e) {
+          if (!(e instanceof ElfError)) throw new Error(`round ${i}: ${String(e)}`);
+        }
+      }
+      for (let n = 0; n < bytes.length; n += 7) {
+        try {
+          readElf(bytes.subarray(0, n));
+        } catch (e) {
+          if (!(e instanceof ElfError)) throw new Error(`truncated to ${n}: ${String(e)}`);
+        }
+      }
+    });
+
     it('rejects a relocatable object with advice to link it', function () {
       const { bytes } = buildGnu(SAMPLE, { relocatableOnly: true });
       throwsElfError(bytes, /relocatable object.*link it first/);
