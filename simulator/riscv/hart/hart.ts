@@ -21,11 +21,21 @@
  * - `run(budget)` executes at most `budget` instructions (exact), so a machine can interleave harts
  *   by quantum and stop exactly at the next timer/interrupt event.
  */
-import { R, add64, sub64, sll64, srl64, sra64, lt64, ltu64, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, pairToBigU, bigToPair } from './alu';
-import { Amo, Decoded, Op, decode, isSystem } from './decode';
-import { CSR, Cause, PRV_M, PRV_U } from './csr';
-import { Bus, PAGE_SHIFT, W_BREAK, W_FAULT, type CodeCacheOwner } from '../../machine/bus';
+import * as aluNs from './alu';
+import * as decodeNs from './decode';
+import type { Decoded } from './decode';
+import * as csrNs from './csr';
+import * as busNs from '../../machine/bus';
+import type { Bus, CodeCacheOwner } from '../../machine/bus';
 import { compileBlock, type Block } from './jit';
+
+// Module-level copies of imported bindings: when run from unbundled CommonJS (tsx, mocha), every
+// access to an imported binding goes through a getter, which costs a lot in the interpreter's
+// per-instruction path. Local constants keep it cheap in every loader.
+const { R, add64, sub64, sll64, srl64, sra64, lt64, ltu64, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, pairToBigU, bigToPair } = aluNs;
+const { Amo, Op, decode, isSystem } = decodeNs;
+const { CSR, Cause, PRV_M, PRV_U } = csrNs;
+const { PAGE_SHIFT, W_BREAK, W_FAULT } = busNs;
 
 export type Engine = 'compiled' | 'interpreter';
 
