@@ -103,4 +103,4 @@ export function benchRiscv(argv: string[] = []): void {
 }
 
 // Run when executed directly (npx tsx bench/riscv.ts), not when imported by bench/main.ts.
-if (require.main === module) benchRiscv(process.argv.slice(2));
+if (require.main === module && /riscv\.ts$/.test(__filename)) benchRiscv(process.argv.slice(2));
