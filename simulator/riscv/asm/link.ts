@@ -159,7 +159,11 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
           const env = envFor(p.unit, pc);
           const word = encodeMachine(mi, pc, {
             eval: (e) => evaluate(e, env).v,
-            report: (range, message) => error(range, message, 'asm'),
+            // Inside a macro expansion the item is attributed to the call site; point there too.
+            report: (range, message) =>
+              range.file === it.range.file && range.line === it.range.line
+                ? error(range, message, 'asm')
+                : error(it.range, message, 'asm', [{ range, message: 'in this line of the macro body' }]),
           });
           put(it.offset + 4 * k, BigInt(word), 4);
           sourceMap.push({ address: pc, length: 4, range: it.range, isInstruction: true });

@@ -17,11 +17,12 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c);
+    // Ties go to a shorter candidate: a doubled key ('addd') is a likelier typo than a wrong one.
+    const d = editDistance(name.toLowerCase(), c) + (c.length < name.length ? 0 : 0.1);
     if (d < bestD) {
       bestD = d;
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return best !== undefined && bestD < Math.max(1, Math.floor(name.length / 3)) + 1 ? best : undefined;
 }
