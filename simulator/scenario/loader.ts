@@ -3,7 +3,7 @@
  * reported as a located {@link Diagnostic}. File existence and symbol resolution are left to the
  * language server and the run.
  */
-import { parseTree, printParseErrorCode, type ParseError, type ParseErrorCode } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, type ParseError, type ParseErrorCode } from './jsonc';
 import type { Diagnostic, SourceRange } from '../diagnostics';
 import { Context, readNode } from './rules';
 import { SCENARIO_RULE, fallbackScenario } from './spec';

@@ -4,7 +4,7 @@
  * scenario format is defined once with these rules; the loader and `schemas/hlab.schema.json`
  * are two views of that one definition, so they cannot disagree.
  */
-import type { Node } from 'jsonc-parser';
+import type { Node } from './jsonc';
 import type { Diagnostic, RelatedInformation, SourceRange } from '../diagnostics';
 import { didYouMean } from './suggest';
 

@@ -4,7 +4,7 @@
  * Checks a JSON schema cannot express (ways dividing entries, unique names, overlapping ranges,
  * paging modes not yet implemented) live here too, next to the field they concern.
  */
-import type { Node } from 'jsonc-parser';
+import type { Node } from './jsonc';
 import { COST_DEFINITIONS, COST_NAMES, MAX_COST, resolveCostModel, type CostName } from '../cost/model';
 import { isReservedMetricRoot } from '../trace/metrics';
 import {
