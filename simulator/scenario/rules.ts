@@ -18,6 +18,8 @@ export interface JsonSchema {
   $id?: string;
   title?: string;
   description?: string;
+  /** VS Code extension keyword: hover text rendered as Markdown (preferred over `description`). */
+  markdownDescription?: string;
   type?: JsonSchemaType | JsonSchemaType[];
   enum?: JsonValue[];
   const?: JsonValue;
@@ -612,7 +614,8 @@ export class ObjectRule<F extends Fields> extends Rule<ObjectValue<F>> {
     const properties: { [key: string]: JsonSchema } = {};
     const req: string[] = [];
     for (const [key, field] of Object.entries(this.fields)) {
-      const s: JsonSchema = { ...field.rule.schema(), description: field.description };
+      // Plain text for generic JSON tools, Markdown (code spans) for VS Code hovers.
+      const s: JsonSchema = { ...field.rule.schema(), description: field.description.replace(/`/g, ''), markdownDescription: field.description };
       if (field.mode === 'default' && field.json !== undefined) s.default = field.json;
       properties[key] = s;
       if (field.mode === 'required') req.push(key);

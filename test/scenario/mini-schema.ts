@@ -7,7 +7,7 @@
 import type { JsonSchema, JsonValue } from '../../simulator/scenario/rules';
 
 const KNOWN = new Set([
-  '$schema', '$id', 'title', 'description', 'default', 'examples', 'type', 'enum', 'const', 'properties',
+  '$schema', '$id', 'title', 'description', 'markdownDescription', 'default', 'examples', 'type', 'enum', 'const', 'properties',
   'required', 'additionalProperties', 'propertyNames', 'dependencies', 'items', 'minItems', 'maxItems',
   'minimum', 'maximum', 'exclusiveMinimum', 'multipleOf', 'minLength', 'pattern', 'oneOf', 'anyOf', 'allOf', 'not',
 ]);
