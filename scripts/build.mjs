@@ -12,6 +12,9 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
+  // Prefer packages' ESM builds: jsonc-parser's CommonJS entry loads its parts by relative require
+  // paths that a bundle cannot follow.
+  mainFields: ['module', 'main'],
   define: { HYPERLAB_VERSION: JSON.stringify(pkg.version) },
 };
 

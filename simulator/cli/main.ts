@@ -81,6 +81,7 @@ function isParseArgsError(e: unknown): boolean {
 
 export const nodeIO: CliIO = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  console: (byte) => process.stdout.write(Uint8Array.of(byte)),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   readFile: (p) => {
     try {

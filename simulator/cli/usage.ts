@@ -6,7 +6,10 @@ export const EXIT_FAIL = 1;
 export const EXIT_ERROR = 2;
 
 export interface CliIO {
+  /** A line of the command's own output (a newline is added when missing). */
   out(text: string): void;
+  /** Raw bytes of the simulated program's console, passed through unchanged. */
+  console(byte: number): void;
   err(text: string): void;
   readFile(path: string): Uint8Array;
   writeFile(path: string, data: Uint8Array | string): void;

@@ -4,8 +4,10 @@
  *
  * Stop reasons
  * - 'pass' / 'fail': a store to the `tohost` symbol's word (if the image has one): 1 = pass,
- *   (n<<1)|1 = fail test n (failCode = n). A non-zero even value (an HTIF syscall, unsupported)
- *   stops with 'fail' and no failCode.
+ *   (n<<1)|1 = fail test n (failCode = n). The HTIF console command (device 1, command 1: the low
+ *   byte is a character) is served instead: the byte goes to `MachineConfig.console` and the host
+ *   clears `tohost` to 0, which is what a program polls before sending the next one. Any other
+ *   non-zero even value (an HTIF syscall, unsupported) stops with 'fail' and no failCode.
  * - 'trap': an exception was raised while mtvec = 0 (no handler installed). The hart state is
  *   left as before the trapping instruction (no CSR updated, pc = faulting pc).
  * - 'limit': maxInstructions retired.
@@ -27,7 +29,11 @@ export interface MachineConfig {
   ramSize?: number;
   engine?: Engine;
   harts?: number;
+  /** Receives every byte the program writes to the console (HTIF now; the UART later). */
+  console?: (byte: number) => void;
 }
+
+const HTIF_CONSOLE_PUTCHAR = 0x0101n; // device 1 (console), command 1 (write a character)
 
 export type StopReason = 'pass' | 'fail' | 'trap' | 'limit' | 'halt';
 
@@ -57,12 +63,14 @@ export class Machine {
   private tohost: number | undefined;
   private tohostValue = 0n;
   private tohostHit = false;
+  private readonly console: ((byte: number) => void) | undefined;
 
   constructor(config: MachineConfig = {}) {
     this.ramBase = config.ramBase ?? 0x80000000n;
     this.ramSize = config.ramSize ?? 128 * 1024 * 1024;
     if (this.ramBase < 0n || this.ramBase + BigInt(this.ramSize) > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('RAM must lie below 2^53');
     this.bus = new Bus(Number(this.ramBase), this.ramSize);
+    this.console = config.console;
     const n = config.harts ?? 1;
     this.harts = [];
     for (let i = 0; i < n; i++) this.harts.push(new Hart(i, this.bus, config.engine ?? 'compiled'));
@@ -97,7 +105,14 @@ export class Machine {
     const t = this.tohost;
     if (t === undefined || !this.bus.read(t, 8)) return;
     const v = (BigInt(this.bus.rhi >>> 0) << 32n) | BigInt(this.bus.rlo >>> 0);
-    if (v !== 0n) { this.tohostHit = true; this.tohostValue = v; }
+    if (v === 0n) return;
+    if (v >> 48n === HTIF_CONSOLE_PUTCHAR) {
+      this.console?.(Number(v & 0xffn));
+      this.bus.write(t, 8, 0, 0);
+      return;
+    }
+    this.tohostHit = true;
+    this.tohostValue = v;
   }
 
   /** Address of the tohost word, if the loaded image has one. */

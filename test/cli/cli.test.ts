@@ -17,6 +17,7 @@ function cli(args: string[]): { code: number; out: string; err: string; files: M
   const files = new Map<string, Uint8Array>();
   const io: CliIO = {
     out: (t) => { out += `${t}\n`; },
+    console: (b) => { out += String.fromCharCode(b); },
     err: (t) => { err += `${t}\n`; },
     readFile: (p) => files.get(p) ?? new Uint8Array(fs.readFileSync(p)),
     writeFile: (p, d) => { files.set(p, typeof d === 'string' ? new TextEncoder().encode(d) : d); },
@@ -52,8 +53,8 @@ describe('hyperlab CLI', () => {
   });
 
   it('gives the same result with the interpreter engine and in JSON', () => {
-    const compiled = JSON.parse(cli(['run', '--json', ...hello]).out.replace(/^[^{]*/s, '')) as Record<string, unknown>;
-    const interp = JSON.parse(cli(['run', '--json', '--engine', 'interpreter', ...hello]).out.replace(/^[^{]*/s, '')) as Record<string, unknown>;
+    const compiled = JSON.parse(cli(['run', '--json', ...hello]).out) as Record<string, unknown>;
+    const interp = JSON.parse(cli(['run', '--json', '--engine', 'interpreter', ...hello]).out) as Record<string, unknown>;
     assert.equal(compiled.reason, 'pass');
     assert.equal(interp.reason, 'pass');
     assert.equal(interp.instret, compiled.instret);

@@ -115,12 +115,15 @@ export class Pass1 {
     return this.unit;
   }
 
-  /** GNU as rounds every section up to its alignment (nops in code), so the next file's part starts aligned. */
+  /**
+   * GNU as rounds each code section up to its alignment with nops, so the next file's part starts
+   * aligned; data sections keep their exact size (a `.tohost` of two aligned dwords is 72 bytes).
+   */
   private padChunkEnds(): void {
     const current = this.section;
     for (const chunk of this.unit.chunks.values()) {
       const pad = (chunk.align - (chunk.size % chunk.align)) % chunk.align;
-      if (!pad || !chunk.flags.progbits) continue;
+      if (!pad || !chunk.flags.progbits || !chunk.flags.exec) continue;
       this.section = chunk;
       this.padTo(chunk.align, undefined, this.zeroRange());
     }
