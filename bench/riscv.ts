@@ -1,12 +1,12 @@
 /**
- * RISC-V throughput benchmark: /work/shared/bench/riscv/{loop,memloop}.S assembled with our
+ * RISC-V throughput benchmark: ../shared/bench/riscv/{loop,memloop}.S assembled with our
  * assembler and run on our machine; where QEMU is installed, the -DQEMU variant built with GNU
  * binutils is timed on qemu-system-riscv64 in the same run, and the ratio printed.
  *
  * MIPS = instructions of the big run / (time of big run - time of a 1000-iteration run), so that
  * start-up (machine creation, RAM allocation, loading, QEMU boot) cancels out.
  *
- *   npx tsx bench/riscv.ts [--iters N] [--engine compiled|interpreter]
+ *   npm run bench -- [--iters N] [--engine compiled|interpreter]   (or: npx tsx bench/main.ts)
  * Shared folder: $HYPERLAB_SHARED, else ../shared next to the repository root.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,8 +23,8 @@ const QEMU_SCALE = 10;
 function sharedDir(): string {
   const env = process.env.HYPERLAB_SHARED;
   if (env) return env;
-  // bench/riscv.ts (tsx) and dist/bench.js (bundle) both sit one level below the repository root.
-  return resolve(__dirname, '..', '..', 'shared');
+  // `npm run bench` runs from the repository root; the shared folder sits beside the repository.
+  return resolve(process.cwd(), '..', 'shared');
 }
 
 function ourImage(path: string, iters: number): Image {
@@ -101,6 +101,3 @@ export function benchRiscv(argv: string[] = []): void {
     console.log(line);
   }
 }
-
-// Run when executed directly (npx tsx bench/riscv.ts), not when imported by bench/main.ts.
-if (require.main === module && /riscv\.ts$/.test(__filename)) benchRiscv(process.argv.slice(2));

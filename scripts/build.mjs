@@ -1,7 +1,7 @@
 // Bundles every entry point with esbuild into dist/. One script so that the CLI, and later the
 // extension, language server and debug adapter, share one build configuration.
 import { build } from 'esbuild';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -19,9 +19,14 @@ const common = {
 };
 
 const entries = [
-  { in: 'simulator/cli/main.ts', out: 'dist/cli.js', executable: true },
+  { in: 'simulator/cli/bin.ts', out: 'dist/cli.js', executable: true },
   { in: 'bench/main.ts', out: 'dist/bench.js', executable: false },
 ];
+
+// The sources are ES modules ("type": "module"); the bundles are CommonJS, which is what VS Code
+// loads extensions as. This marker makes Node read dist/*.js as CommonJS.
+mkdirSync('dist', { recursive: true });
+writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
 
 const present = entries.filter((e) => existsSync(e.in));
 await Promise.all(present.map((e) => build({

@@ -93,7 +93,3 @@ export const nodeIO: CliIO = {
   writeFile: (p, data) => fs.writeFileSync(p, data),
   exists: (p) => fs.existsSync(p) && fs.statSync(p).isFile(),
 };
-
-if (require.main === module) {
-  process.exitCode = main(nodeIO, process.argv.slice(2));
-}

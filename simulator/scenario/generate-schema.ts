@@ -7,6 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scenarioSchemaText } from './schema';
 
-const target = path.resolve(__dirname, '../../schemas/hlab.schema.json');
+const target = path.resolve(import.meta.dirname, '../../schemas/hlab.schema.json');
 fs.writeFileSync(target, scenarioSchemaText());
 console.log(`wrote ${target}`);

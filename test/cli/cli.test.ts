@@ -7,7 +7,7 @@ import { main } from '../../simulator/cli/main';
 import type { CliIO } from '../../simulator/cli/usage';
 import { hasTool } from '../support/tools';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../..');
 const hello = ['examples/hello/hello.S', 'examples/hello/htif.S'].map((f) => path.join(root, f));
 
 /** Runs the CLI in-process with captured output, so tests see exactly what a user would. */

@@ -5,7 +5,7 @@ import { formatDiagnostic, hasErrors, type Diagnostic } from '../../simulator/di
 import { DEFAULT_COSTS } from '../../simulator/cost/model';
 import { parseScenario, parseSize, type Scenario } from '../../simulator/scenario';
 
-const fixtures = path.join(__dirname, 'fixtures');
+const fixtures = path.join(import.meta.dirname, 'fixtures');
 const MiB = 1024 * 1024;
 
 function load(text: string): { scenario: Scenario; diagnostics: Diagnostic[] } {

@@ -6,7 +6,7 @@ import { parseScenario, scenarioSchema, scenarioSchemaText } from '../../simulat
 import type { JsonSchema, JsonValue } from '../../simulator/scenario/rules';
 import { validate } from './mini-schema';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../..');
 const schemaFile = path.join(root, 'schemas/hlab.schema.json');
 const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8')) as JsonSchema;
 
@@ -152,8 +152,8 @@ describe('scenario schema', () => {
       ['minimal VMs', { vms: [VM] }, true, true],
       ['minimal bare metal', { program: { code: { elf: 'k.elf' }, mode: 'S' } }, true, true],
       ['everything optional', { $schema: 'x', name: 'n', description: 'd', machine: { harts: 64, memory: '1GiB', tlb: { entries: 8, ways: 8, replacement: 'random', seed: 9 }, quantum: 1, seed: 3, costs: { alu: 0, blockService: 5 } }, hypervisor: { paging: 'nested', timeslice: 5, mechanisms: { trampolines: { k: 4, relearn: 'yes', on: true } } }, vms: [VM], workload: { anything: { nested: [1, 'x', null] } }, stop: { maxInstructions: 1, maxTime: 2, onTohost: false }, expect: [{ metric: 'a.b', op: '!=', value: -1.5 }, { metric: 'a', op: '==', metricOther: 'b' }] }, true, true],
-      ['fixture: two VMs', fs.readFileSync(path.join(__dirname, 'fixtures/shootdown-two-vms.hlab.json'), 'utf8'), true, true],
-      ['fixture: bare metal', fs.readFileSync(path.join(__dirname, 'fixtures/bare-metal-hello.hlab.json'), 'utf8'), true, true],
+      ['fixture: two VMs', fs.readFileSync(path.join(import.meta.dirname, 'fixtures/shootdown-two-vms.hlab.json'), 'utf8'), true, true],
+      ['fixture: bare metal', fs.readFileSync(path.join(import.meta.dirname, 'fixtures/bare-metal-hello.hlab.json'), 'utf8'), true, true],
       ['neither vms nor program', {}, false, false],
       ['both vms and program', { vms: [VM], program: { code: { elf: 'k' } } }, false, false],
       ['hypervisor with program', { hypervisor: {}, program: { code: { elf: 'k' } } }, false, false],

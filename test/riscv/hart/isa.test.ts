@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { haveGnuToolchain } from '../../../bench/lib/gnu';
 import { buildFile, runBoth } from './helpers';
 
-const ISA_DIR = join(__dirname, '..', 'isa');
+const ISA_DIR = join(import.meta.dirname, '..', 'isa');
 
 describe('hart: self-checking ISA programs (both engines)', function () {
   if (!haveGnuToolchain()) { it.skip('needs binutils-riscv64-linux-gnu'); return; }

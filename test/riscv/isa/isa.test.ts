@@ -15,7 +15,7 @@ import type { Image, ImageSection } from '../../../simulator/riscv/image';
 import { Machine } from '../../../simulator/machine';
 import type { Engine } from '../../../simulator/machine';
 
-const HERE = __dirname;
+const HERE = import.meta.dirname;
 const LINK_LD = '/work/shared/bench/riscv/link.ld';
 const MARCH = ['-march=rv64ima_zicsr_zifencei', '-mabi=lp64'];
 const ENGINES: Engine[] = ['compiled', 'interpreter'];
