@@ -8,12 +8,54 @@ import { assemble } from '../riscv/asm';
 import { readElf, isElf, ElfError } from '../elf';
 import type { Image } from '../riscv/image';
 import { formatDiagnostic, type Diagnostic } from '../diagnostics';
-import { UsageError, type CliIO } from './usage';
+import { parseInteger, UsageError, type CliIO } from './usage';
 
 export interface ProgramOptions {
   base?: bigint;
   defines?: Record<string, string>;
   entry?: string;
+  sectionOrder?: string[];
+  sectionAddresses?: Record<string, bigint>;
+}
+
+/** parseArgs options shared by every command that takes assembly input, so they spell them alike. */
+export const programFlags = {
+  base: { type: 'string' },
+  entry: { type: 'string' },
+  define: { type: 'string', short: 'D', multiple: true },
+  'section-order': { type: 'string' },
+  'section-start': { type: 'string', multiple: true },
+} as const;
+
+export const programFlagsHelp = `  --base ADDR               address of the first section (default 0x80000000)
+  --entry SYMBOL            entry point (default _start, else the base address)
+  --section-order A,B,...   output section order (default .text.init,.text,.rodata,.data,.sdata,.bss)
+  --section-start NAME=ADDR place one section at a fixed address (as ld's --section-start)
+  -D NAME[=VALUE]           preprocessor definition`;
+
+interface ProgramFlagValues {
+  base?: string;
+  entry?: string;
+  define?: string[];
+  'section-order'?: string;
+  'section-start'?: string[];
+}
+
+export function programOptionsFrom(values: ProgramFlagValues): ProgramOptions {
+  const sectionAddresses: Record<string, bigint> = {};
+  for (const v of values['section-start'] ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--section-start expects NAME=ADDR, got '${v}'`);
+    sectionAddresses[v.slice(0, eq)] = parseInteger('--section-start', v.slice(eq + 1));
+  }
+  const order = values['section-order']?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return {
+    base: values.base === undefined ? undefined : parseInteger('--base', values.base),
+    entry: values.entry,
+    defines: parseDefines(values.define),
+    sectionOrder: order,
+    sectionAddresses: Object.keys(sectionAddresses).length ? sectionAddresses : undefined,
+  };
 }
 
 export class AssemblyFailed extends Error {
@@ -49,6 +91,8 @@ export function loadProgram(io: CliIO, files: string[], options: ProgramOptions)
     base: options.base,
     defines: options.defines,
     entry: options.entry,
+    sectionOrder: options.sectionOrder,
+    sectionAddresses: options.sectionAddresses,
   });
   for (const d of result.diagnostics) if (d.severity !== 'error') io.err(formatDiagnostic(d));
   if (!result.image) throw new AssemblyFailed(result.diagnostics.filter((d) => d.severity === 'error'));

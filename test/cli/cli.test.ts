@@ -136,6 +136,16 @@ describe('hyperlab CLI', () => {
     assert.doesNotMatch(text, /unknown|\.word/);
   });
 
+  it('places sections by --section-order and --section-start', () => {
+    const listing = (extra: string[]): string => cli(['asm', '--listing', ...extra, ...hello]).out;
+    assert.match(listing([]), /^0000000080000000 <_start>:/m);
+    const moved = listing(['--section-start', '.text=0x80100000', '--section-order', '.text,.text.init,.rodata,.bss']);
+    assert.match(moved, /^0000000080100000 <htif_puts>:/m);
+    const r = cli(['run', '--section-start', '.text=0x80100000', ...hello]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(cli(['asm', '--listing', '--section-start', 'text', ...hello]).err, /--section-start expects NAME=ADDR/);
+  });
+
   it('disassembles what it assembled, objdump-style', () => {
     const r = cli(['disasm', ...hello]);
     assert.equal(r.code, 0, r.err);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Machine, type RunResult } from '../../machine';
-import { loadProgram, parseDefines } from '../program';
+import { loadProgram, programFlags, programFlagsHelp, programOptionsFrom } from '../program';
 import { EXIT_ERROR, EXIT_FAIL, EXIT_OK, parseInteger, UsageError, type CliIO } from '../usage';
 
 export const runHelp = `hyperlab run PROGRAM... [options]
@@ -9,11 +9,11 @@ Runs an RV64 program to its tohost exit (1 = pass, (n<<1)|1 = test n failed).
 PROGRAM is one ELF executable, or one or more assembly files linked together.
 
 Options:
-  --max-instructions N   stop after N instructions (default 1000000000)
-  --engine E             compiled (default) or interpreter
-  --base ADDR            load address for assembly input (default 0x80000000)
-  -D NAME[=VALUE]        preprocessor definition for assembly input
-  --json                 print the result as JSON
+  --max-instructions N      stop after N instructions (default 1000000000)
+  --engine E                compiled (default) or interpreter
+  --json                    print the result as JSON
+For assembly input:
+${programFlagsHelp}
 
 Exit status: 0 pass, 1 fail, 2 error (bad file, trap with no handler, instruction limit).`;
 
@@ -22,10 +22,9 @@ export function runCommand(io: CliIO, argv: string[]): number {
     args: argv,
     allowPositionals: true,
     options: {
+      ...programFlags,
       'max-instructions': { type: 'string' },
       engine: { type: 'string' },
-      base: { type: 'string' },
-      define: { type: 'string', short: 'D', multiple: true },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -41,10 +40,7 @@ export function runCommand(io: CliIO, argv: string[]): number {
   const maxInstructions = values['max-instructions'] === undefined
     ? 1_000_000_000n
     : parseInteger('--max-instructions', values['max-instructions']);
-  const image = loadProgram(io, positionals, {
-    base: values.base === undefined ? undefined : parseInteger('--base', values.base),
-    defines: parseDefines(values.define),
-  });
+  const image = loadProgram(io, positionals, programOptionsFrom(values));
   // In JSON mode the program's console output becomes a field, so stdout stays one document.
   const consoleBytes: number[] = [];
   const machine = new Machine({ engine, console: values.json ? (b) => consoleBytes.push(b) : (b) => io.console(b) });
