@@ -3,20 +3,12 @@
  * executable or one or more assembly files linked together. Shared by `run` and `asm` so both
  * accept the same inputs and report assembly errors the same way.
  */
-import * as path from 'node:path';
-import { assemble } from '../riscv/asm';
-import { readElf, isElf, ElfError } from '../elf';
+import { buildImage, type BuildOptions } from '../runner/image';
 import type { Image } from '../riscv/image';
 import { formatDiagnostic, type Diagnostic } from '../diagnostics';
 import { parseInteger, UsageError, type CliIO } from './usage';
 
-export interface ProgramOptions {
-  base?: bigint;
-  defines?: Record<string, string>;
-  entry?: string;
-  sectionOrder?: string[];
-  sectionAddresses?: Record<string, bigint>;
-}
+export type ProgramOptions = BuildOptions;
 
 /** parseArgs options shared by every command that takes assembly input, so they spell them alike. */
 export const programFlags = {
@@ -64,39 +56,16 @@ export class AssemblyFailed extends Error {
   }
 }
 
-const ASM_EXTENSIONS = new Set(['.s', '.S', '.asm']);
-
 export function loadProgram(io: CliIO, files: string[], options: ProgramOptions): Image {
   if (files.length === 0) throw new UsageError('no program given');
-  for (const f of files) if (!io.exists(f)) throw new UsageError(`${f}: no such file`);
-  const first = io.readFile(files[0]);
-  if (isElf(first)) {
-    if (files.length > 1) throw new UsageError('an ELF executable runs on its own; do not mix it with other files');
-    try {
-      return readElf(first);
-    } catch (e) {
-      if (e instanceof ElfError) throw new UsageError(`${files[0]}: ${e.message}`);
-      throw e;
-    }
-  }
-  for (const f of files) {
-    if (!ASM_EXTENSIONS.has(path.extname(f))) {
-      throw new UsageError(`${f}: not an ELF executable and not an assembly file (.S, .s)`);
-    }
-  }
-  const decoder = new TextDecoder('utf-8');
-  const sources = files.map((f) => ({ path: f, text: decoder.decode(io.readFile(f)) }));
-  const result = assemble(sources, {
-    readFile: (p) => (io.exists(p) ? decoder.decode(io.readFile(p)) : undefined),
-    base: options.base,
-    defines: options.defines,
-    entry: options.entry,
-    sectionOrder: options.sectionOrder,
-    sectionAddresses: options.sectionAddresses,
-  });
-  for (const d of result.diagnostics) if (d.severity !== 'error') io.err(formatDiagnostic(d));
-  if (!result.image) throw new AssemblyFailed(result.diagnostics.filter((d) => d.severity === 'error'));
-  return result.image;
+  const { image, diagnostics } = buildImage(files, (f) => (io.exists(f) ? io.readFile(f) : undefined), options);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  for (const d of diagnostics) if (d.severity !== 'error') io.err(formatDiagnostic(d));
+  if (image) return image;
+  // A problem with a whole file (missing, not a program) is a usage error; source errors are located.
+  const fileLevel = errors.find((d) => d.code === 'missing-file' || d.code === 'not-a-program' || d.code === 'bad-elf' || d.code === 'elf-mixed');
+  if (fileLevel) throw new UsageError(fileLevel.message);
+  throw new AssemblyFailed(errors);
 }
 
 /** `-D NAME=VALUE` flags as a defines table (`-D NAME` means 1, as with cpp). */

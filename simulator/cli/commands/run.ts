@@ -1,12 +1,16 @@
 import { parseArgs } from 'node:util';
 import { Machine, type RunResult } from '../../machine';
+import { describe, toJson } from './report';
+import { runScenarioFile } from './scenario';
 import { loadProgram, programFlags, programFlagsHelp, programOptionsFrom } from '../program';
 import { EXIT_ERROR, EXIT_FAIL, EXIT_OK, parseInteger, UsageError, type CliIO } from '../usage';
 
 export const runHelp = `hyperlab run PROGRAM... [options]
 
 Runs an RV64 program to its tohost exit (1 = pass, (n<<1)|1 = test n failed).
-PROGRAM is one ELF executable, or one or more assembly files linked together.
+PROGRAM is one ELF executable, or one or more assembly files linked together, or
+one scenario file (*.hlab.json): then the metrics are printed and the scenario's
+expect assertions decide the exit status.
 
 Options:
   --max-instructions N      stop after N instructions (default 1000000000)
@@ -15,7 +19,8 @@ Options:
 For assembly input:
 ${programFlagsHelp}
 
-Exit status: 0 pass, 1 fail, 2 error (bad file, trap with no handler, instruction limit).`;
+Exit status: 0 pass, 1 fail (or a failed expectation), 2 error (bad file, trap with
+no handler, instruction limit outside a scenario).`;
 
 export function runCommand(io: CliIO, argv: string[]): number {
   const { values, positionals } = parseArgs({
@@ -40,6 +45,9 @@ export function runCommand(io: CliIO, argv: string[]): number {
   const maxInstructions = values['max-instructions'] === undefined
     ? 1_000_000_000n
     : parseInteger('--max-instructions', values['max-instructions']);
+  if (positionals.length === 1 && positionals[0].endsWith('.hlab.json')) {
+    return runScenarioFile(io, positionals[0], { engine, json: values.json ?? false });
+  }
   const image = loadProgram(io, positionals, programOptionsFrom(values));
   // In JSON mode the program's console output becomes a field, so stdout stays one document.
   const consoleBytes: number[] = [];
@@ -63,33 +71,4 @@ function exitCodeFor(result: RunResult): number {
     default:
       return EXIT_ERROR;
   }
-}
-
-function describe(result: RunResult, seconds: number): string {
-  const lines = [
-    `stopped: ${result.reason} — ${result.message}`,
-    `instructions retired: ${result.instret}`,
-    `pc: 0x${result.pc.toString(16)}`,
-  ];
-  if (result.failCode !== undefined) lines.push(`failed test: ${result.failCode}`);
-  // Below a million instructions start-up dominates and a MIPS figure would mislead.
-  if (result.instret >= 1_000_000n && seconds > 0) lines.push(`host time: ${seconds.toFixed(3)} s (${(Number(result.instret) / seconds / 1e6).toFixed(1)} MIPS)`);
-  return lines.join('\n');
-}
-
-function toJson(result: RunResult, seconds: number): Record<string, unknown> {
-  return {
-    reason: result.reason,
-    message: result.message,
-    instret: result.instret.toString(),
-    pc: `0x${result.pc.toString(16)}`,
-    failCode: result.failCode,
-    trap: result.trap && {
-      cause: result.trap.cause.toString(),
-      tval: `0x${result.trap.tval.toString(16)}`,
-      pc: `0x${result.trap.pc.toString(16)}`,
-      description: result.trap.description,
-    },
-    hostSeconds: seconds,
-  };
 }
