@@ -28,6 +28,7 @@ import * as csrNs from './csr';
 import * as busNs from '../../machine/bus';
 import type { Bus, CodeCacheOwner } from '../../machine/bus';
 import { compileBlock, type Block } from './jit';
+import { Mmu } from '../mmu/mmu';
 
 // Module-level copies of imported bindings: when run from unbundled CommonJS (tsx, mocha), every
 // access to an imported binding goes through a getter, which costs a lot in the interpreter's
@@ -76,6 +77,20 @@ export class Hart implements CodeCacheOwner {
   retired = 0;
   /** Source of the `time` CSR; the CLINT replaces it. Until then time advances 1 tick per instruction. */
   timeSource: () => bigint = () => BigInt(this.retired);
+
+  /**
+   * Interrupt-pending bits driven by devices (MSIP 3, MTIP 7, SEIP 9, MEIP 11; later VSEIP 10 and
+   * SGEI). mip reads as the software-writable bits | irqLines. Use `setIrqLine`.
+   */
+  irqLines = 0;
+  /**
+   * Consulted for ecall (causes 8-11, before delegation/vectoring). Returning true means the call
+   * was handled natively (SBI firmware): execution continues at the ecall's pc + 4 and the ecall
+   * retires; the hook may change registers.
+   */
+  ecallHook: ((hart: Hart, cause: number) => boolean) | undefined = undefined;
+  /** The MMU and its modelled TLB (`mmu.flush(kind, scope)` for SBI RFENCE; `mmu.counters`). */
+  readonly mmu: Mmu = new Mmu();
 
   // --- run control ---
   /** Set by anything that must end the current compiled block / run slice (trap stop, watch hit, code write, wfi). */
@@ -131,6 +146,14 @@ export class Hart implements CodeCacheOwner {
 
   private wr(rd: number, lo: number, hi: number): void {
     if (rd !== 0) { this.xl[rd] = lo; this.xh[rd] = hi; }
+  }
+
+  /** Drives one device interrupt line (mip bit number). A rising line wakes wfi and ends the current block. */
+  setIrqLine(bit: number, level: boolean): void {
+    const m = 1 << bit;
+    const old = this.irqLines;
+    this.irqLines = level ? old | m : old & ~m;
+    if (level && !(old & m)) { this.waiting = false; this.brk = true; }
   }
 
   // ------------------------------------------------------------------ traps --------------------
@@ -447,7 +470,11 @@ export class Hart implements CodeCacheOwner {
         break;
       case Op.FENCE: break; // one hart, sequentially consistent memory: nothing to order
       case Op.FENCE_I: this.bus.clearCode(); this.flushCodeCache(); this.brk = true; break;
-      case Op.ECALL: this.trap(this.priv === PRV_M ? Cause.EcallM : Cause.EcallU, 0n, pc); return false;
+      case Op.ECALL: {
+        const cause = this.priv === PRV_M ? Cause.EcallM : Cause.EcallU;
+        if (this.ecallHook !== undefined && this.ecallHook(this, cause)) break;
+        this.trap(cause, 0n, pc); return false;
+      }
       case Op.EBREAK: this.trap(Cause.Breakpoint, BigInt.asUintN(64, BigInt(pc)), pc); return false;
       case Op.MRET: {
         if (this.priv < PRV_M) return this.illegal(d, pc);
@@ -560,7 +587,7 @@ export class Hart implements CodeCacheOwner {
       case CSR.misa: return (2n << 62n) | (1n << 0n) | (1n << 8n) | (1n << 12n) | (1n << 20n); // RV64 I M A U
       case CSR.mcounteren: return BigInt(this.mcounteren);
       case CSR.mie: return BigInt(this.mie);
-      case CSR.mip: return BigInt(this.mip);
+      case CSR.mip: return BigInt(this.mip | this.irqLines);
       case CSR.mtvec: return this.mtvec;
       case CSR.mscratch: return this.mscratch;
       case CSR.mepc: return this.mepc;
