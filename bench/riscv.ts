@@ -7,24 +7,24 @@
  * start-up (machine creation, RAM allocation, loading, QEMU boot) cancels out.
  *
  *   npm run bench -- [--iters N] [--engine compiled|interpreter]   (or: npx tsx bench/main.ts)
- * Shared folder: $HYPERLAB_SHARED, else ../shared next to the repository root.
+ * Shared folder: $HYPERLAB_SHARED, else ../shared next to the repository root. The GNU builds
+ * use the linker script that comes with the programs there.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { assemble } from '../simulator/riscv/asm';
 import { Machine, type Engine } from '../simulator/machine';
 import type { Image } from '../simulator/riscv/image';
-import { gnuBuild, haveGnuToolchain } from './lib/gnu';
+import { gnuBuild, gnuToolsAvailable } from '../test/support/gnu';
+import { QEMU, runQemu } from '../test/support/qemu';
+import { repoPath } from '../test/support/repo';
+import { hasTool } from '../test/support/tools';
 
 const SMALL_ITERS = 1000;
 const QEMU_SCALE = 10;
 
 function sharedDir(): string {
-  const env = process.env.HYPERLAB_SHARED;
-  if (env) return env;
-  // `npm run bench` runs from the repository root; the shared folder sits beside the repository.
-  return resolve(process.cwd(), '..', 'shared');
+  return process.env.HYPERLAB_SHARED ?? repoPath('..', 'shared');
 }
 
 function ourImage(path: string, iters: number): Image {
@@ -47,32 +47,23 @@ function timeOurs(image: Image, engine: Engine): Timed {
   return { seconds: Number(t1 - t0) / 1e9, instret: r.instret, reason: r.reason };
 }
 
-function haveQemu(): boolean {
-  return spawnSync('qemu-system-riscv64', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-function timeQemu(source: string, linkerScript: string, iters: number): number {
-  const b = gnuBuild(source, { defines: { ITERS: String(iters), QEMU: '1' }, linkerScript, keep: true });
-  try {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync('qemu-system-riscv64', ['-machine', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none', '-serial', 'none', '-kernel', b.elf], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
-    const t1 = process.hrtime.bigint();
-    if (r.status !== 0) throw new Error(`qemu exited with ${r.status}: ${r.stderr?.toString() ?? ''}`);
-    return Number(t1 - t0) / 1e9;
-  } finally {
-    rmSync(b.dir, { recursive: true, force: true });
-  }
+/** Seconds QEMU takes to run the -DQEMU build of `source` with ITERS = iters. */
+async function timeQemu(source: string, linkerScript: string, iters: number): Promise<number> {
+  const b = gnuBuild(source, { defines: { ITERS: String(iters), QEMU: '1' }, linkerScript, relax: true });
+  const r = await runQemu(b.elf, { timeoutMs: 600_000 });
+  if (r.status !== 0) throw new Error(`qemu ${r.timedOut ? 'timed out' : `exited with ${r.status}`}: ${r.stderr}`);
+  return r.seconds;
 }
 
 const fmt = (mips: number): string => `${mips.toFixed(0)} MIPS`;
 
-export function benchRiscv(argv: string[] = []): void {
+export async function benchRiscv(argv: string[] = []): Promise<void> {
   const arg = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
   const engine = (arg('--engine') ?? 'compiled') as Engine;
   const dir = join(sharedDir(), 'bench', 'riscv');
   if (!existsSync(join(dir, 'loop.S'))) throw new Error(`benchmark sources not found in ${dir} (set HYPERLAB_SHARED)`);
-  const linkLd = readFileSync(join(dir, 'link.ld'), 'utf8');
-  const qemu = haveQemu() && haveGnuToolchain();
+  const linkLd = join(dir, 'link.ld');
+  const qemu = hasTool(QEMU) && gnuToolsAvailable();
   console.log(`RISC-V throughput (engine: ${engine}; shared: ${dir})`);
 
   const programs: { name: string; iters: number; perIter: number; needs?: string }[] = [
@@ -92,8 +83,8 @@ export function benchRiscv(argv: string[] = []): void {
       // QEMU is much faster: give it QEMU_SCALE times the iterations so its delta is not noise.
       // Its instruction count is ours plus the extra iterations (the -DQEMU exit adds one store).
       const qIters = p.iters * QEMU_SCALE;
-      const qs = timeQemu(src, linkLd, SMALL_ITERS);
-      const qb = timeQemu(src, linkLd, qIters);
+      const qs = await timeQemu(src, linkLd, SMALL_ITERS);
+      const qb = await timeQemu(src, linkLd, qIters);
       const qInstr = Number(big.instret) + (qIters - p.iters) * p.perIter + 1;
       const q = qInstr / (qb - qs) / 1e6;
       line += `; QEMU TCG ${fmt(q)} (${qInstr} instructions, ${qb.toFixed(3)} s - ${qs.toFixed(3)} s); HyperLab/QEMU = ${(ours / q).toFixed(3)}`;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ElfError, isElf, readElf, writeElf } from '../../simulator/elf';
 import type { Image, ImageSection } from '../../simulator/riscv/image';
-import { buildGnu, haveGnu, mustRun, PREFIX, run, tempDir } from './gnu';
+import { binutils, GNU_PREFIX, gnuBuild, nm, objdump, readelf, readelfEntry, readelfSections, requireGnu, run, tempDir } from '../support/gnu';
 
 const SAMPLE = `
   .section .text.init, "ax", @progbits
@@ -55,43 +55,6 @@ counter: .zero 8
 stack: .zero 4096
 stack_top:
 `;
-
-interface GnuSection {
-  name: string;
-  type: string;
-  addr: bigint;
-  off: number;
-  size: number;
-  flags: string;
-  align: number;
-}
-
-function gnuSections(elf: string): GnuSection[] {
-  const out = mustRun(PREFIX + 'readelf', ['-S', '-W', elf]);
-  const rows: GnuSection[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^\s*\[\s*(\d+)\]\s+(\S+)\s+(\S+)\s+([0-9a-f]{16})\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
-    if (!m) continue;
-    rows.push({ name: m[2], type: m[3], addr: BigInt('0x' + m[4]), off: parseInt(m[5], 16), size: parseInt(m[6], 16), flags: m[8], align: Number(m[11]) });
-  }
-  return rows;
-}
-
-function gnuSymbols(elf: string): Array<{ name: string; value: bigint; letter: string }> {
-  return mustRun(PREFIX + 'nm', [elf])
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const [v, letter, name] = l.trim().split(/\s+/);
-      return { name, value: BigInt('0x' + v), letter };
-    });
-}
-
-function gnuEntry(elf: string): bigint {
-  const m = /Entry point address:\s+(0x[0-9a-f]+)/.exec(mustRun(PREFIX + 'readelf', ['-h', elf]));
-  assert.ok(m);
-  return BigInt(m[1]);
-}
 
 function throwsElfError(bytes: Uint8Array, pattern: RegExp): void {
   assert.throws(
@@ -162,20 +125,20 @@ function normalise(img: Image): unknown {
 describe('ELF reader/writer', function () {
   describe('with GNU binutils', function () {
     before(function () {
-      if (!haveGnu()) this.skip(); // binutils-riscv64-linux-gnu not installed
+      requireGnu(this);
     });
 
     it('reads a GNU-linked executable: entry, sections, bytes and symbols match readelf/nm', function () {
-      const { elf, bytes } = buildGnu(SAMPLE);
+      const { elf, bytes } = gnuBuild(SAMPLE);
       const img = readElf(bytes);
-      assert.equal(img.entry, gnuEntry(elf));
+      assert.equal(img.entry, readelfEntry(elf));
       assert.deepEqual(img.sourceMap, []);
-      const gsecs = gnuSections(elf).filter((s) => s.flags.includes('A'));
+      const gsecs = readelfSections(elf).filter((s) => s.flags.includes('A'));
       assert.ok(gsecs.length >= 4);
       for (const g of gsecs) {
         const s = img.sections.find((x) => x.name === g.name);
         assert.ok(s, `section ${g.name} missing from image`);
-        assert.equal(s.address, g.addr, g.name);
+        assert.equal(s.address, g.address, g.name);
         assert.equal(s.size, g.size, g.name);
         assert.equal(s.data.length, g.size, g.name);
         assert.equal(s.exec, g.flags.includes('X'), `${g.name} exec`);
@@ -183,10 +146,10 @@ describe('ELF reader/writer', function () {
         assert.equal(s.progbits, g.type !== 'NOBITS', `${g.name} progbits`);
         assert.equal(s.align, Math.max(1, g.align), `${g.name} align`);
         if (g.type === 'NOBITS') assert.ok(s.data.every((x) => x === 0));
-        else assert.deepEqual(Array.from(s.data), Array.from(bytes.subarray(g.off, g.off + g.size)), `${g.name} bytes`);
+        else assert.deepEqual(Array.from(s.data), Array.from(bytes.subarray(g.offset, g.offset + g.size)), `${g.name} bytes`);
       }
       assert.equal(img.sections.filter((s) => !s.name.startsWith('LOAD')).length, gsecs.length);
-      const gsyms = gnuSymbols(elf);
+      const gsyms = nm(elf);
       assert.equal(img.symbols.length, gsyms.length, `symbols: ${img.symbols.map((s) => s.name).join(',')}`);
       for (const g of gsyms) {
         const s = img.symbols.find((x) => x.name === g.name);
@@ -208,7 +171,7 @@ describe('ELF reader/writer', function () {
       const dir = tempDir();
       const file = join(dir, 'hand.elf');
       writeFileSync(file, writeElf(handImage()));
-      const ra = run(PREFIX + 'readelf', ['-a', '-W', file]);
+      const ra = run(GNU_PREFIX + 'readelf', ['-a', '-W', file]);
       assert.equal(ra.status, 0, ra.stderr);
       assert.equal(ra.stderr, '');
       assert.doesNotMatch(ra.stdout, /warning|error|corrupt/i);
@@ -216,7 +179,7 @@ describe('ELF reader/writer', function () {
       assert.match(ra.stdout, /Machine:\s+RISC-V/);
       assert.match(ra.stdout, /Flags:\s+0x0\b/);
       assert.match(ra.stdout, /Tag_RISCV_arch: "rv64i/);
-      const od = run(PREFIX + 'objdump', ['-d', file]);
+      const od = run(GNU_PREFIX + 'objdump', ['-d', file]);
       assert.equal(od.status, 0, od.stderr);
       assert.equal(od.stderr, '');
       assert.doesNotMatch(od.stdout, /\(bad\)|unknown/);
@@ -226,7 +189,7 @@ describe('ELF reader/writer', function () {
       assert.match(od.stdout, /addi?\s+a1,a0,1/);
       assert.match(od.stdout, /j\s+80000008 <loop>/);
       assert.match(od.stdout, /ecall/);
-      const syms = gnuSymbols(file);
+      const syms = nm(file);
       const byName = new Map(syms.map((s) => [s.name, s]));
       assert.equal(byName.get('_start')?.letter, 'T');
       assert.equal(byName.get('loop')?.letter, 't');
@@ -237,7 +200,7 @@ describe('ELF reader/writer', function () {
       assert.equal(byName.get('CONST')?.value, 0x1234n);
       // objcopy can turn it into a flat binary covering text..data
       const bin = join(dir, 'hand.bin');
-      const oc = run(PREFIX + 'objcopy', ['-O', 'binary', file, bin]);
+      const oc = run(GNU_PREFIX + 'objcopy', ['-O', 'binary', file, bin]);
       assert.equal(oc.status, 0, oc.stderr);
       assert.equal(oc.stderr, '');
       assert.equal(readFileSync(bin).length, 0x1004);
@@ -249,7 +212,7 @@ describe('ELF reader/writer', function () {
       const dir = tempDir();
       const file = join(dir, 'm.elf');
       writeFileSync(file, writeElf(img));
-      const out = mustRun(PREFIX + 'readelf', ['-l', '-W', file]);
+      const out = readelf(file, ['-l', '-W']);
       const loads = out.split('\n').filter((l) => /^\s*LOAD/.test(l));
       assert.equal(loads.length, 2, out); // text+rodata, data+bss
       assert.match(out, /\.text \.rodata/);
@@ -257,29 +220,29 @@ describe('ELF reader/writer', function () {
     });
 
     it('round-trips a GNU executable through readElf → writeElf → readElf, and GNU tools accept the rewrite', function () {
-      const { dir, elf, bytes } = buildGnu(SAMPLE);
+      const { dir, elf, bytes } = gnuBuild(SAMPLE);
       const img = readElf(bytes);
       const rewritten = writeElf(img);
       const again = readElf(rewritten);
       assert.deepEqual(normalise(again), normalise(img));
       const file = join(dir, 'rewritten.elf');
       writeFileSync(file, rewritten);
-      const ra = run(PREFIX + 'readelf', ['-a', '-W', file]);
+      const ra = run(GNU_PREFIX + 'readelf', ['-a', '-W', file]);
       assert.equal(ra.stderr, '');
-      const d1 = mustRun(PREFIX + 'objdump', ['-d', elf]).split('\n').slice(3).join('\n');
-      const d2 = mustRun(PREFIX + 'objdump', ['-d', file]).split('\n').slice(3).join('\n');
+      const d1 = objdump(elf).split('\n').slice(3).join('\n');
+      const d2 = objdump(file).split('\n').slice(3).join('\n');
       assert.equal(d2, d1);
     });
 
     it('rejects a position-independent executable that needs dynamic relocation', function () {
-      const { dir, obj } = buildGnu(SAMPLE, { relocatableOnly: true });
+      const { dir, obj } = gnuBuild(SAMPLE, { relocatableOnly: true });
       const pie = join(dir, 'pie.elf');
-      mustRun(PREFIX + 'ld', ['-pie', '-nostdlib', '-e', '_start', obj, '-o', pie]);
+      binutils('ld', ['-pie', '-nostdlib', '-e', '_start', obj, '-o', pie]);
       throwsElfError(readFileSync(pie), /PT_DYNAMIC|dynamic/);
     });
 
     it('loads a file without section headers from its segments alone', function () {
-      const { bytes } = buildGnu(SAMPLE);
+      const { bytes } = gnuBuild(SAMPLE);
       const full = readElf(bytes);
       const bare = bytes.slice();
       const dv = new DataView(bare.buffer);
@@ -298,7 +261,7 @@ describe('ELF reader/writer', function () {
 
     it('fuzz: byte flips anywhere in a GNU-linked executable give ElfError or an image', function () {
       this.timeout(120000);
-      const { bytes } = buildGnu(SAMPLE);
+      const { bytes } = gnuBuild(SAMPLE);
       let seed = 99;
       const rnd = (): number => {
         seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -328,7 +291,7 @@ describe('ELF reader/writer', function () {
     });
 
     it('rejects a relocatable object with advice to link it', function () {
-      const { bytes } = buildGnu(SAMPLE, { relocatableOnly: true });
+      const { bytes } = gnuBuild(SAMPLE, { relocatableOnly: true });
       throwsElfError(bytes, /relocatable object.*link it first/);
     });
   });

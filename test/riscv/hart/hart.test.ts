@@ -1,7 +1,7 @@
 /** Hart unit tests: atomics, misaligned accesses, traps, counters, self-modifying code, run limits. */
 import { strict as assert } from 'node:assert';
-import { haveGnuToolchain } from '../../../bench/lib/gnu';
 import { Machine } from '../../../simulator/machine';
+import { requireGnu } from '../../support/gnu';
 import { FAIL, PASS, build, check, runBoth } from './helpers';
 
 const DATA = `
@@ -25,7 +25,9 @@ main:
 `;
 
 describe('hart (both engines)', function () {
-  if (!haveGnuToolchain()) { it.skip('needs binutils-riscv64-linux-gnu'); return; }
+  before(function () {
+    if (process.env.HART_TEST_GNU) requireGnu(this);
+  });
 
   it('LR/SC: success, failure without reservation, failure after an intervening store', function () {
     const { result } = runBoth(build(`

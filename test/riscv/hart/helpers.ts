@@ -1,26 +1,9 @@
-/** Test helpers: build programs (GNU as for now), run them on both engines and compare. */
+/** Test helpers: build programs (our assembler, or GNU's with HART_TEST_GNU=1), run them on both engines and compare. */
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import { gnuBuild } from '../../../bench/lib/gnu';
 import { assemble } from '../../../simulator/riscv/asm';
 import { Machine, type RunResult } from '../../../simulator/machine';
 import type { Image } from '../../../simulator/riscv/image';
-
-export const LINK_LD = `OUTPUT_ARCH("riscv")
-ENTRY(_start)
-SECTIONS
-{
-  . = 0x80000000;
-  .text.init : { *(.text.init) }
-  .text : { *(.text) }
-  . = ALIGN(0x1000);
-  .tohost : { *(.tohost) }
-  . = ALIGN(0x1000);
-  .data : { *(.data) }
-  .bss : { *(.bss) }
-  _end = .;
-}
-`;
+import { gnuBuild } from '../../support/gnu';
 
 const TOHOST = `
   .section .tohost, "aw", @progbits
@@ -32,7 +15,7 @@ tohost: .dword 0
 /** Assembles a bare program (entry `_start` in .text.init at 0x80000000) plus a tohost word. */
 export function build(body: string, opts: { includes?: Record<string, string>; noTohost?: boolean } = {}): Image {
   const src = `  .section .text.init, "ax", @progbits\n  .globl _start\n_start:\n${body}\n${opts.noTohost ? '' : TOHOST}`;
-  if (process.env.HART_TEST_GNU) return gnuBuild(src, { linkerScript: LINK_LD, includes: opts.includes }).image;
+  if (process.env.HART_TEST_GNU) return gnuBuild(src, { cpp: true, includes: opts.includes }).image;
   return ours('test.S', src, opts.includes ?? {});
 }
 
@@ -41,12 +24,6 @@ function ours(path: string, text: string, includes: Record<string, string>): Ima
   const r = assemble([{ path, text }], { readFile: (p) => includes[p.replace(/^.*\//, '')] });
   if (!r.image) throw new Error(`assembler: ${r.diagnostics.map((d) => d.message).join('; ')}`);
   return r.image;
-}
-
-/** The ISA programs are built with GNU as (the encoding oracle), independent of our assembler. */
-export function buildFile(path: string, includes: Record<string, string> = {}): Image {
-  if (!process.env.HART_TEST_OURS) return gnuBuild(readFileSync(path, 'utf8'), { linkerScript: readFileSync('/work/shared/bench/riscv/link.ld', 'utf8'), includes }).image;
-  return ours(path, readFileSync(path, 'utf8'), includes);
 }
 
 export interface BothResult { compiled: Machine; interp: Machine; result: RunResult }

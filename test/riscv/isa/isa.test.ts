@@ -1,202 +1,123 @@
 /**
- * Runs every self-checking ISA program (`*.S` here, except env.S) on the HyperLab machine, on
- * both engines, built two ways:
- *   (a) GNU cpp + as + ld with the shared link.ld → ELF → readElf;
- *   (b) the HyperLab assembler, straight from the sources.
- * The programs themselves are validated against QEMU by qemu-check.sh.
+ * Runs every self-checking ISA program (programs.ts) on the HyperLab machine, on both engines,
+ * built two ways:
+ *   (a) GNU cpp + as + ld (with linker relaxation) → ELF → our readElf;
+ *   (b) our assembler, straight from the sources; its bytes must equal GNU's (without relaxation)
+ *       at the same section addresses.
+ * A copy with a wrong expected value must fail with its test number, either way. The programs
+ * themselves are checked against QEMU by qemu.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { readElf } from '../../../simulator/elf';
-import type { Image, ImageSection } from '../../../simulator/riscv/image';
-import { Machine } from '../../../simulator/machine';
-import type { Engine } from '../../../simulator/machine';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { assemble, type AsmOptions } from '../../../simulator/riscv/asm';
+import type { Image } from '../../../simulator/riscv/image';
+import { Machine, type Engine } from '../../../simulator/machine';
+import { requireGnu } from '../../support/gnu';
+import { BROKEN, gnuProgram, ISA_DIR, PROGRAMS, programSource, testLine } from './programs';
 
-const HERE = import.meta.dirname;
-const LINK_LD = '/work/shared/bench/riscv/link.ld';
-const MARCH = ['-march=rv64ima_zicsr_zifencei', '-mabi=lp64'];
 const ENGINES: Engine[] = ['compiled', 'interpreter'];
 const MAX_INSTRUCTIONS = 20_000_000n;
+const SECTION_ORDER = ['.text.init', '.tohost', '.text', '.rodata', '.data', '.bss'];
 
-const programs = readdirSync(HERE)
-  .filter((f) => f.endsWith('.S') && f !== 'env.S')
-  .sort();
-
-function sh(cmd: string, args: string[], cwd?: string): string | undefined {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd });
-  if (r.status !== 0) return `${cmd} ${args.join(' ')}: ${r.error?.message ?? ''}${r.stderr}${r.stdout}`;
-  return undefined;
-}
-
-function haveGnu(): boolean {
-  return ['cpp', 'riscv64-linux-gnu-as', 'riscv64-linux-gnu-ld'].every(
-    (t) => spawnSync(t, ['--version'], { encoding: 'utf8' }).status === 0,
-  );
-}
-
-/** The source line that starts test number n in a program, for failure messages. */
-function testLine(file: string, n: number | undefined): string {
-  if (n === undefined) return '';
-  const lines = readFileSync(join(HERE, file), 'utf8').split('\n');
-  const re = new RegExp(`^\\s*(TEST\\w*)\\s+${n}\\b`);
-  const i = lines.findIndex((l) => re.test(l));
-  return i < 0 ? ` (test ${n})` : ` (test ${n}, ${file}:${i + 1}: ${lines[i].trim()})`;
-}
-
-/** A wrong expected value for test 5 of rv64ui-alu.S: the program must then fail test 5. */
-const BROKEN_FROM = 'TEST_RR 5, add, 0x7fffffffffffffff,';
-const BROKEN_TO = 'TEST_RR 5, add, 0x7ffffffffffffffe,';
-
-function runImage(image: Image, engine: Engine, file: string, expectFail?: number): void {
+function runImage(image: Image, engine: Engine, file: string): void {
   const m = new Machine({ engine });
   m.load(image);
   const r = m.run({ maxInstructions: MAX_INSTRUCTIONS });
-  if (expectFail !== undefined) {
-    assert.deepEqual({ reason: r.reason, failCode: r.failCode }, { reason: 'fail', failCode: expectFail }, r.message);
+  if (file === BROKEN.file) {
+    assert.deepEqual({ reason: r.reason, failCode: r.failCode }, { reason: 'fail', failCode: BROKEN.failingTest }, `${file} on the ${engine} engine: ${r.message}`);
     return;
   }
   assert.equal(r.reason, 'pass', `${file} on the ${engine} engine: ${r.reason}${testLine(file, r.failCode)}: ${r.message}`);
 }
 
+/** Our assembler on a program; `.include "env.S"` is read from this folder. */
+function ourImage(file: string, text: string, sectionAddresses?: AsmOptions['sectionAddresses']): Image {
+  const result = assemble([{ path: join(ISA_DIR, file), text }], {
+    readFile: (p: string) => {
+      const full = resolve(ISA_DIR, p);
+      return existsSync(full) ? readFileSync(full, 'utf8') : undefined;
+    },
+    base: 0x80000000n,
+    sectionOrder: SECTION_ORDER,
+    sectionAddresses,
+  });
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  const where = errors.slice(0, 10).map((d) => `${d.range.file}:${d.range.line}:${d.range.column}: ${d.message}`);
+  assert.ok(result.image && errors.length === 0, `${file} does not assemble:\n${where.join('\n')}`);
+  return result.image;
+}
+
+/** Fails at the first byte where two images differ, naming the word there. */
+function assertSameBytes(file: string, ours: Image, gnu: Image): void {
+  for (const g of gnu.sections) {
+    const o = ours.sections.find((x) => x.name === g.name);
+    assert.ok(o, `${file}: section ${g.name} missing`);
+    assert.equal(o.address, g.address, `${file}: ${g.name} address`);
+    for (let i = 0; i < Math.max(o.size, g.size); i++) {
+      if (o.data[i] === g.data[i]) continue;
+      const at = i & ~3;
+      const word = (d: Uint8Array): string =>
+        Array.from(d.subarray(at, at + 4))
+          .reverse()
+          .map((b) => b.toString(16).padStart(2, '0'))
+          .join('');
+      assert.fail(`${file} ${g.name}: first difference at 0x${(g.address + BigInt(at)).toString(16)}: ours ${word(o.data)}, GNU ${word(g.data)} (sizes ${o.size} / ${g.size})`);
+    }
+  }
+}
+
+const cache = new Map<string, Image>();
+function cached(key: string, make: () => Image): Image {
+  let image = cache.get(key);
+  if (!image) cache.set(key, (image = make()));
+  return image;
+}
+
 describe('ISA self-checking programs', function () {
   this.timeout(120000);
 
-  const images = new Map<string, Image>();
-  let buildDir = '';
-
-  /** GNU cpp'ed sources in buildDir → as → ld (optionally without linker relaxation) → readElf. */
-  function gnuImage(file: string, opts: { cache?: boolean; noRelax?: boolean } = {}): Image {
-    const key = `${file}${opts.noRelax ? ' no-relax' : ''}`;
-    const cached = images.get(key);
-    if (cached && opts.cache !== false) return cached;
-    const name = basename(file, '.S');
-    const out = `${name}${opts.noRelax ? '.norelax' : ''}.elf`;
-    const err =
-      sh('riscv64-linux-gnu-as', [...MARCH, `${name}.S`, '-o', `${name}.o`], buildDir) ??
-      sh('riscv64-linux-gnu-ld', ['-T', LINK_LD, '-nostdlib', ...(opts.noRelax ? ['--no-relax'] : []), `${name}.o`, '-o', out], buildDir);
-    if (err) throw new Error(err);
-    const image = readElf(readFileSync(join(buildDir, out)));
-    if (opts.cache !== false) images.set(key, image);
-    return image;
-  }
-
-  describe('built with GNU as + ld, loaded with readElf', function () {
-
+  describe('built with GNU cpp + as + ld, loaded with readElf', function () {
     before(function () {
-      if (!haveGnu()) {
-        console.log('    (skipped: cpp / riscv64-linux-gnu-as / riscv64-linux-gnu-ld not installed)');
-        this.skip();
-      }
-      buildDir = mkdtempSync(join(tmpdir(), 'hyperlab-isa-'));
-      for (const f of readdirSync(HERE).filter((x) => x.endsWith('.S'))) {
-        const err = sh('cpp', ['-P', '-x', 'assembler-with-cpp', join(HERE, f), '-o', join(buildDir, f)]);
-        if (err) throw new Error(err);
-      }
+      requireGnu(this);
     });
 
-    for (const file of programs) {
+    for (const file of PROGRAMS) {
       for (const engine of ENGINES) {
         it(`${file} passes on the ${engine} engine`, function () {
-          runImage(gnuImage(file), engine, file);
+          runImage(cached(`gnu ${file}`, () => gnuProgram(file, { relax: true }).image), engine, file);
         });
       }
     }
 
-    it('a copy with a wrong expected value fails with its test number', function () {
-      const text = readFileSync(join(buildDir, 'rv64ui-alu.S'), 'utf8');
-      assert.ok(text.includes(BROKEN_FROM));
-      writeFileSync(join(buildDir, 'broken.S'), text.replace(BROKEN_FROM, BROKEN_TO));
-      const image = gnuImage('broken.S', { cache: false });
-      for (const engine of ENGINES) runImage(image, engine, 'broken.S', 5);
+    it(`a copy with a wrong expected value fails test ${BROKEN.failingTest}`, function () {
+      const image = gnuProgram(BROKEN.file, { text: BROKEN.text(), relax: true }).image;
+      for (const engine of ENGINES) runImage(image, engine, BROKEN.file);
     });
   });
 
   describe('built with the HyperLab assembler', function () {
-    type Assemble = typeof import('../../../simulator/riscv/asm/index').assemble;
-    let assemble: Assemble | undefined;
-    const images = new Map<string, Image>();
-
-    before(async function () {
-      const path = resolve(HERE, '../../../simulator/riscv/asm/index.ts');
-      if (!existsSync(path)) throw new Error(`the assembler is missing: ${path}`);
-      assemble = (await import('../../../simulator/riscv/asm/index')).assemble;
-    });
-
-    function ourImage(file: string, text = readFileSync(join(HERE, file), 'utf8')): Image {
-      const cached = images.get(file);
-      if (cached) return cached;
-      assert.ok(assemble);
-      const result = assemble([{ path: join(HERE, file), text }], {
-        readFile: (p: string) => {
-          const full = resolve(HERE, p);
-          return existsSync(full) ? readFileSync(full, 'utf8') : existsSync(p) ? readFileSync(p, 'utf8') : undefined;
-        },
-        base: 0x80000000n,
-        sectionOrder: ['.text.init', '.tohost', '.text', '.rodata', '.data', '.bss'],
-      });
-      const errors = result.diagnostics.filter((d) => d.severity === 'error');
-      assert.ok(
-        result.image && errors.length === 0,
-        `${file} does not assemble:\n${errors
-          .slice(0, 10)
-          .map((d) => `${d.range.file}:${d.range.line}:${d.range.column}: ${d.message}`)
-          .join('\n')}`,
-      );
-      images.set(file, result.image);
-      return result.image;
-    }
-
-    for (const file of programs) {
+    for (const file of PROGRAMS) {
       for (const engine of ENGINES) {
         it(`${file} passes on the ${engine} engine`, function () {
-          runImage(ourImage(file), engine, file);
+          runImage(cached(`ours ${file}`, () => ourImage(file, programSource(file))), engine, file);
         });
       }
     }
 
-    for (const file of programs) {
-      it(`${file}: same bytes as GNU as + ld at the same section addresses`, function () {
-        if (!buildDir) this.skip(); // GNU tools not available
-        const gnu = gnuImage(file, { noRelax: true });
-        assert.ok(assemble);
+    for (const file of PROGRAMS) {
+      it(`${file}: same bytes as GNU as + ld (no relaxation) at the same section addresses`, function () {
+        requireGnu(this);
+        const gnu = gnuProgram(file).image;
         const addresses: Record<string, bigint> = {};
         for (const s of gnu.sections) addresses[s.name] = s.address;
-        const text = readFileSync(join(HERE, file), 'utf8');
-        const result = assemble([{ path: join(HERE, file), text }], {
-          readFile: (p: string) => (existsSync(resolve(HERE, p)) ? readFileSync(resolve(HERE, p), 'utf8') : undefined),
-          base: 0x80000000n,
-          sectionOrder: ['.text.init', '.tohost', '.text', '.rodata', '.data', '.bss'],
-          sectionAddresses: addresses,
-        });
-        assert.ok(result.image, result.diagnostics.map((d) => d.message).slice(0, 5).join('\n'));
-        for (const g of gnu.sections) {
-          const o: ImageSection | undefined = result.image.sections.find((x) => x.name === g.name);
-          assert.ok(o, `section ${g.name} missing`);
-          assert.equal(o.address, g.address, `${g.name} address`);
-          const n = Math.max(o.size, g.size);
-          for (let i = 0; i < n; i++) {
-            if (o.data[i] !== g.data[i]) {
-              const at = g.address + BigInt(i & ~3);
-              const word = (d: Uint8Array): string =>
-                Array.from(d.subarray(i & ~3, (i & ~3) + 4))
-                  .reverse()
-                  .map((b) => b.toString(16).padStart(2, '0'))
-                  .join('');
-              assert.fail(`${file} ${g.name}: first difference at 0x${at.toString(16)}: ours ${word(o.data)}, GNU ${word(g.data)} (sizes ${o.size} / ${g.size})`);
-            }
-          }
-        }
+        assertSameBytes(file, ourImage(file, programSource(file), addresses), gnu);
       });
     }
 
-    it('a copy with a wrong expected value fails with its test number', function () {
-      const text = readFileSync(join(HERE, 'rv64ui-alu.S'), 'utf8');
-      assert.ok(text.includes(BROKEN_FROM));
-      const image = ourImage('broken.S', text.replace(BROKEN_FROM, BROKEN_TO));
-      for (const engine of ENGINES) runImage(image, engine, 'broken.S', 5);
+    it(`a copy with a wrong expected value fails test ${BROKEN.failingTest}`, function () {
+      const image = ourImage(BROKEN.file, BROKEN.text());
+      for (const engine of ENGINES) runImage(image, engine, BROKEN.file);
     });
   });
 });
