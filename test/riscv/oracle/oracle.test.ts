@@ -7,7 +7,7 @@ import { assemble } from '../../../simulator/riscv/asm';
 import type { Image } from '../../../simulator/riscv/image';
 import { disassembleWord } from '../../../simulator/riscv/disasm';
 import { generateCorpus } from './corpus';
-import { gnuBuild, gnuToolsAvailable, type GnuBuild } from './gnu';
+import { gnuBuild, gnuToolsAvailable, type GnuBuild } from '../../support/gnu';
 import { compareWithObjdump } from './objdump-compare';
 
 const BASE = 0x80000000n;
