@@ -6,9 +6,8 @@
 import type { Diagnostic, SourceRange } from '../../diagnostics';
 import { csrNumber } from '../isa/csrs';
 import { registerNumber } from '../isa/registers';
-import { parseExpr } from './expr-parser';
 import { lexLine } from './lexer';
-import { parseLine } from './line-parser';
+import { parseExpr, parseLine } from './parser';
 import { preprocess } from './preprocess';
 import { forEachSymbol, type Statement } from './syntax';
 

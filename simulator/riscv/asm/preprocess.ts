@@ -6,7 +6,7 @@
  * not a directive are `as` comments (e.g. `# exit: ...`), as with `gcc -x assembler-with-cpp`.
  */
 import type { Diagnostic, SourceRange } from '../../diagnostics';
-import { lexLine, type Token } from './lexer';
+import { DecNumber, lexLine, makeToken, type Token } from './lexer';
 
 export interface SourceLine {
   file: string;
@@ -100,7 +100,7 @@ function evalCppExpr(tokens: Token[], defines: ReadonlyMap<string, string>): big
         j++;
         if (tokens[j]?.text !== ')') throw new Error("')' expected after defined(NAME");
       }
-      flat.push({ kind: 'num', text: '', value: defines.has(name.text) ? 1n : 0n, range: t.range });
+      flat.push(makeToken(DecNumber, 'num', '', t.range, defines.has(name.text) ? 1n : 0n));
       i = j;
       continue;
     }

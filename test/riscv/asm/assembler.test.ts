@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { assemble, parseSource, type AsmOptions } from '../../../simulator/riscv/asm';
+import { lexLine } from '../../../simulator/riscv/asm/lexer';
 import { liSteps } from '../../../simulator/riscv/asm/li';
 import type { Image } from '../../../simulator/riscv/image';
 
@@ -180,5 +181,41 @@ describe('RV64 assembler', () => {
       assert.ok(p.nodes.some((n) => n.kind === 'include' && n.path === 'x.h'));
       assert.equal(p.diagnostics.filter((d) => d.range.line === 3).length, 1);
     });
+  });
+});
+
+describe('lexer and line parser (chevrotain)', () => {
+  const tokens = (line: string): string[] => lexLine(line, 'l.s', 1).tokens.map((t) => `${t.kind}:${t.text}${t.value !== undefined ? `=${t.value}` : ''}`);
+  const parse = (src: string): { nodes: string[]; errors: string[] } => {
+    const p = parseSource('l.s', src);
+    return {
+      nodes: p.nodes.flatMap((n) => (n.kind === 'statement' ? [n.statement.kind === 'instruction' ? n.statement.mnemonic : n.statement.kind === 'label' ? `${n.statement.name}:` : n.statement.name] : [])),
+      errors: p.diagnostics.map((d) => `${d.range.line}:${d.range.column}-${d.range.endColumn} ${d.message}`),
+    };
+  };
+  it('numbers in every base, char literals, strings with escapes, %operators, local refs', () => {
+    assert.deepEqual(tokens("li a0, 0x1F + 0b101 - 017 * 9 + '\\n' + 'A' # comment"), [
+      'ident:li', 'ident:a0', 'punct:,', 'num:0x1F=31', 'punct:+', 'num:0b101=5', 'punct:-', 'num:017=15', 'punct:*', 'num:9=9', 'punct:+', 'char:\'\\n\'=10', 'punct:+', "char:'A'=65",
+    ]);
+    assert.deepEqual(tokens('lw a0, %lo(x)(a1); j 1b // c'), ['ident:lw', 'ident:a0', 'punct:,', 'reloc:lo', 'punct:(', 'ident:x', 'punct:)', 'punct:(', 'ident:a1', 'punct:)', 'punct:;', 'ident:j', 'localref:1b']);
+    assert.deepEqual(lexLine('.ascii "a\\"b\\x41\\101\\n"', 'l.s', 1).tokens[1].bytes, [97, 34, 98, 65, 65, 10]);
+    assert.deepEqual(lexLine('x0 x31 a0b fp.x', 'l.s', 1).tokens.map((t) => t.tokenType.name), ['Register', 'Register', 'PlainIdentifier', 'PlainIdentifier']);
+  });
+  it('lexical errors are located per character, the rest of the line still lexes', () => {
+    const r = lexLine('nop ` 12ab "open', 'l.s', 3);
+    assert.deepEqual(r.diagnostics.map((d) => `${d.range.column}-${d.range.endColumn} ${d.message}`), ["5-6 unexpected character '`'", "7-11 bad number '12ab'", '12-17 unterminated string']);
+  });
+  it('labels, memory operands, %lo(sym)(reg), directives, NAME = expr', () => {
+    assert.deepEqual(parse('a: 1: lw a0, %lo(x)(a1) ; sd a0, (sp)\n.section .text.init, "ax", @progbits\nN = 3 * (2 + 1)\n').nodes, ['a:', '1:', 'lw', 'sd', '.section', 'N']);
+  });
+  it('recovers from a bad statement at the next ";" and the next line', () => {
+    const r = parse('5 6 ; nop\naddi a0, a0, (\nA = 1 2\nlui a0, %hi x\nret');
+    assert.deepEqual(r.nodes, ['nop', 'lui', 'ret']);
+    assert.deepEqual(r.errors, [
+      "1:1-2 expected an instruction, directive or label, found '5'",
+      "2:14-15 ')' expected",
+      "3:7-8 unexpected '2' after expression",
+      "4:13-14 '(' expected after %hi",
+    ]);
   });
 });
