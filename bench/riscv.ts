@@ -63,7 +63,7 @@ export async function benchRiscv(argv: string[] = []): Promise<void> {
   const dir = join(sharedDir(), 'bench', 'riscv');
   if (!existsSync(join(dir, 'loop.S'))) throw new Error(`benchmark sources not found in ${dir} (set HYPERLAB_SHARED)`);
   const linkLd = join(dir, 'link.ld');
-  const qemu = hasTool(QEMU) && gnuToolsAvailable();
+  const qemu = hasTool(QEMU) && hasTool('cpp') && gnuToolsAvailable();
   console.log(`RISC-V throughput (engine: ${engine}; shared: ${dir})`);
 
   const programs: { name: string; iters: number; perIter: number; needs?: string }[] = [

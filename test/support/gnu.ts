@@ -18,8 +18,8 @@ import { hasTool, requireTool } from './tools';
 export const GNU_PREFIX = 'riscv64-linux-gnu-';
 export const GNU_MARCH = 'rv64ima_zicsr_zifencei_zihintpause_h';
 export const GNU_AS_FLAGS: readonly string[] = [`-march=${GNU_MARCH}`, '-mabi=lp64', '-mpriv-spec=1.12'];
-/** Every program this module runs. */
-export const GNU_TOOLS: readonly string[] = ['cpp', ...['as', 'ld', 'objcopy', 'objdump', 'readelf', 'nm'].map((t) => GNU_PREFIX + t)];
+/** The binutils this module runs; cpp (for `cpp` builds) comes from the host's cpp package. */
+export const GNU_TOOLS: readonly string[] = ['as', 'ld', 'objcopy', 'objdump', 'readelf', 'nm'].map((t) => GNU_PREFIX + t);
 
 /** test/support/link.ld: .text.init at 0x80000000, then .tohost, .text, .data on their own pages. */
 export function defaultLinkerScript(): string {
@@ -30,9 +30,9 @@ export function gnuToolsAvailable(): boolean {
   return GNU_TOOLS.every(hasTool);
 }
 
-/** In a mocha hook or test: skip without the toolchain, or fail under CI (see tools.ts). */
-export function requireGnu(context: Mocha.Context): void {
-  for (const tool of GNU_TOOLS) requireTool(context, tool);
+/** In a mocha hook or test: skip without the binutils (and cpp, if asked), or fail under CI (see tools.ts). */
+export function requireGnu(context: Mocha.Context, options: { cpp?: boolean } = {}): void {
+  for (const tool of [...GNU_TOOLS, ...(options.cpp ? ['cpp'] : [])]) requireTool(context, tool);
 }
 
 export interface ToolResult {

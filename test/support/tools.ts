@@ -14,8 +14,15 @@ export function hasTool(name: string): boolean {
   }
 }
 
+const reported = new Set<string>();
+
 export function requireTool(context: Mocha.Context, name: string): void {
   if (hasTool(name)) return;
   if (process.env.CI === 'true') throw new Error(`${name} is missing; scripts/install-test-deps.sh should have installed it`);
+  // Mocha's skip takes no reason: say it once per tool, where the first skipped test appears.
+  if (!reported.has(name)) {
+    reported.add(name);
+    console.log(`    (skipping what needs ${name}: not installed; scripts/install-test-deps.sh installs it)`);
+  }
   context.skip();
 }

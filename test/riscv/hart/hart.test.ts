@@ -26,7 +26,7 @@ main:
 
 describe('hart (both engines)', function () {
   before(function () {
-    if (process.env.HART_TEST_GNU) requireGnu(this);
+    if (process.env.HART_TEST_GNU) requireGnu(this, { cpp: true });
   });
 
   it('LR/SC: success, failure without reservation, failure after an intervening store', function () {

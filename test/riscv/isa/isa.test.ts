@@ -79,7 +79,7 @@ describe('ISA self-checking programs', function () {
 
   describe('built with GNU cpp + as + ld, loaded with readElf', function () {
     before(function () {
-      requireGnu(this);
+      requireGnu(this, { cpp: true });
     });
 
     for (const file of PROGRAMS) {
@@ -107,7 +107,7 @@ describe('ISA self-checking programs', function () {
 
     for (const file of PROGRAMS) {
       it(`${file}: same bytes as GNU as + ld (no relaxation) at the same section addresses`, function () {
-        requireGnu(this);
+        requireGnu(this, { cpp: true });
         const gnu = gnuProgram(file).image;
         const addresses: Record<string, bigint> = {};
         for (const s of gnu.sections) addresses[s.name] = s.address;

@@ -44,7 +44,7 @@ describe('ISA self-checking programs on QEMU (independent oracle)', function () 
   const runs = new Map<string, Promise<QemuRun>>();
 
   before(function () {
-    requireGnu(this);
+    requireGnu(this, { cpp: true });
     requireTool(this, QEMU);
     const files = [...PROGRAMS, BROKEN.file];
     const elves = files.map((file) => gnuProgram(file, { text: file === BROKEN.file ? BROKEN.text() : undefined, relax: true, defines: { QEMU: '1' } }).elf);
