@@ -5,7 +5,7 @@
   .include "env.S"
 
 # The ISA manual reports a misaligned AMO as store/AMO address misaligned (6). QEMU 7.2 (the
-# oracle in qemu-check.sh) reports load address misaligned (4) instead, so accept that there.
+# oracle in qemu.test.ts) reports load address misaligned (4) instead, so accept that there.
 #ifdef QEMU
 #define AMO_MISALIGNED 4
 #else
