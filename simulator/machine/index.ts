@@ -1,6 +1,27 @@
 /**
- * The machine runner: physical bus (RAM + devices), harts, image loading, the tohost exit
- * protocol and stop conditions.
+ * The machine runner: physical bus (RAM + devices), harts, image loading, virtual time, the event
+ * queue, the native SBI firmware, the tohost exit protocol and stop conditions.
+ *
+ * Devices (QEMU `virt` addresses, so guest code is portable): SiFive test finisher 0x100000,
+ * CLINT 0x2000000, PLIC 0xc000000, 16550 UART 0x10000000 (PLIC source 10). See simulator/devices.
+ *
+ * Virtual time (cycles at the nominal 1 GHz of the cost model)
+ * - Each hart has its own clock. It advances by `cpi` cycles per retired instruction (a fixed CPI:
+ *   the cost model's `alu`), plus the costs of events the hart reports: TLB misses and page-walk
+ *   references (from `hart.mmu.counters`), SBI calls (trapEntry + sbiCall + trapReturn), remote
+ *   fences (an IPI round trip). A run call that retires nothing (a trap at once) costs one `cpi`.
+ * - `mtime` = floor(cycles / cyclesPerTick) (+ the offset a write to mtime sets); the default
+ *   timebase is 10 MHz, i.e. 100 cycles per tick at 1 GHz (`MachineConfig.timebaseHz`).
+ * - The machine clock `now` moves in slices: a slice ends at min(now + quantum * cpi, next event);
+ *   every runnable hart runs (in hart order) until its clock reaches the slice end, then the due
+ *   events fire at that exact instruction boundary. An event scheduled during a slice for a time
+ *   before its end shortens the slice (the running hart stops at its next block boundary).
+ *   Effects between harts are therefore visible with at most one slice of skew; a single hart
+ *   sees timer compares at the exact cycle.
+ * - When no hart can run (all in wfi, stopped or suspended) time jumps to the next event; 'halt'
+ *   only when no event is queued, so nothing can ever wake any hart.
+ * - Deterministic: no host time or randomness anywhere; the same program gives the same
+ *   interleaving, the same virtual time and the same trace.
  *
  * Stop reasons
  * - 'pass' / 'fail': a store to the `tohost` symbol's word (if the image has one): 1 = pass,
@@ -8,34 +29,70 @@
  *   byte is a character) is served instead: the byte goes to `MachineConfig.console` and the host
  *   clears `tohost` to 0, which is what a program polls before sending the next one. Any other
  *   non-zero even value (an HTIF syscall, unsupported) stops with 'fail' and no failCode.
+ *   Also: the SiFive test finisher (0x5555 pass, (code<<16)|0x3333 fail with failCode = code),
+ *   SBI system_reset shutdown ('pass', or 'fail' when the reason is system failure).
+ * - 'reset': the finisher's 0x7777 or an SBI cold/warm reboot (the host decides what to do).
  * - 'trap': an exception was raised while mtvec = 0 (no handler installed). The hart state is
  *   left as before the trapping instruction (no CSR updated, pc = faulting pc).
  * - 'limit': maxInstructions retired.
- * - 'halt': a hart executed `wfi` and no interrupt can ever wake it. In this issue there are no
- *   interrupt sources (no CLINT/PLIC yet, mip has no software-writable bits), so `wfi` always
- *   halts; with devices, wfi will instead advance virtual time to the next event.
+ * - 'halt': every hart waits (wfi, HSM stopped or suspended) and no event is queued.
  */
 import type { Image } from '../riscv/image';
 import { findSymbol } from '../riscv/image';
 import { Bus } from './bus';
 import { Hart, type Engine } from '../riscv/hart/hart';
-import { causeText } from '../riscv/hart/csr';
+import { CSR, PRV_S, causeText } from '../riscv/hart/csr';
+import { EventQueue, type EventId } from './events';
+import { DEFAULT_COSTS, NOMINAL_FREQUENCY_HZ, resolveCostModel, type CostModel } from '../cost';
+import { Metrics, TraceBuffer, causeName } from '../trace';
+import type { Platform } from '../devices/platform';
+import { IRQ } from '../devices/platform';
+import { Clint, CLINT_BASE, CLINT_SIZE } from '../devices/clint';
+import { Plic, PLIC_BASE, PLIC_SIZE } from '../devices/plic';
+import { Uart16550, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../devices/uart16550';
+import { SifiveTest, SIFIVE_TEST_BASE, SIFIVE_TEST_SIZE, type FinisherAction } from '../devices/sifive-test';
+import { HsmState, extensionName, sbiCall, type SbiCall } from '../sbi';
+import { NativeFirmware } from './firmware';
 
 export { Bus, Ram, type MmioDevice } from './bus';
 export { Hart, type Engine } from '../riscv/hart/hart';
+export { EventQueue, type EventId } from './events';
+
+export type Firmware = 'none' | 'sbi';
 
 export interface MachineConfig {
   ramBase?: bigint;
   ramSize?: number;
   engine?: Engine;
   harts?: number;
-  /** Receives every byte the program writes to the console (HTIF now; the UART later). */
+  /** Receives every byte the program writes to a console (HTIF, the UART, SBI DBCN/putchar). */
   console?: (byte: number) => void;
+  /** Console input available from the start (UART receiver, SBI console_read/getchar). */
+  input?: string | Uint8Array;
+  /**
+   * Instructions a hart runs before the next one gets its turn (default 10 000). Smaller means
+   * finer interleaving (and less cross-hart skew), larger means faster simulation.
+   */
+  quantum?: number;
+  /** Cost overrides (cycles) on top of DEFAULT_COSTS, or a complete model. */
+  costs?: Readonly<Record<string, number>> | CostModel;
+  /** mtime frequency (default 10 MHz); must divide the nominal 1 GHz. */
+  timebaseHz?: number;
+  /**
+   * 'none' (default): every hart starts at the entry in M mode. 'sbi': the native SBI firmware
+   * runs in M mode; hart 0 starts at the entry in S mode with a0 = hartid, a1 = 0, the others are
+   * HSM-stopped until hart_start.
+   */
+  firmware?: Firmware;
+  /** Map the platform devices (default true). */
+  devices?: boolean;
+  /** The trace buffer to emit into (default: a zero-capacity buffer, i.e. off unless someone subscribes). */
+  trace?: TraceBuffer;
 }
 
 const HTIF_CONSOLE_PUTCHAR = 0x0101n; // device 1 (console), command 1 (write a character)
 
-export type StopReason = 'pass' | 'fail' | 'trap' | 'limit' | 'halt';
+export type StopReason = 'pass' | 'fail' | 'trap' | 'limit' | 'halt' | 'reset';
 
 export interface RunResult {
   reason: StopReason;
@@ -45,12 +102,17 @@ export interface RunResult {
   pc: bigint;
   trap?: { cause: bigint; tval: bigint; pc: bigint; description: string };
   message: string;
+  /** Virtual time (machine clock, cycles) when the run stopped. */
+  cycles: number;
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
-/** Instructions a hart runs before the next one gets its turn (deterministic round robin). */
-const QUANTUM = 1 << 20;
+const DEFAULT_QUANTUM = 10_000;
+
+interface StopRequest { reason: StopReason; failCode?: number; message: string }
+
+interface Suspension { retentive: boolean; resumeAddr: bigint; opaque: bigint }
 
 export class Machine {
   /** What this build of the machine supports (benchmarks and scenarios check before running). */
@@ -60,10 +122,42 @@ export class Machine {
   readonly harts: Hart[];
   readonly ramBase: bigint;
   readonly ramSize: number;
+  readonly costs: CostModel;
+  /** Cycles per retired instruction (the cost model's `alu`, at least 1). */
+  readonly cpi: number;
+  /** Cycles per mtime tick. */
+  readonly cyclesPerTick: number;
+  readonly quantum: number;
+  readonly firmware: Firmware;
+  readonly events = new EventQueue();
+  readonly trace: TraceBuffer;
+  readonly metrics = new Metrics();
+  readonly clint: Clint | undefined;
+  readonly plic: Plic | undefined;
+  readonly uart: Uart16550 | undefined;
+  readonly finisher: SifiveTest | undefined;
+  /** HSM state of every hart (all Started with firmware 'none'). */
+  readonly hsm: HsmState[];
   private tohost: number | undefined;
   private tohostValue = 0n;
   private tohostHit = false;
   private readonly console: ((byte: number) => void) | undefined;
+  private readonly platform: Platform;
+  private readonly sbi: NativeFirmware;
+
+  // --- virtual time ---
+  /** Machine clock: start of the current slice (cycles). */
+  private now = 0;
+  private sliceEnd = 0;
+  /** Index of the hart running now, or -1. */
+  private current = -1;
+  private readonly clocks: number[];
+  private readonly marks: number[];
+  private readonly extra: number[];
+  private readonly sbiTimers: (EventId | undefined)[];
+  private readonly suspensions: (Suspension | undefined)[];
+  private remaining = 0;
+  private stopRequest: StopRequest | undefined;
 
   constructor(config: MachineConfig = {}) {
     this.ramBase = config.ramBase ?? 0x80000000n;
@@ -71,9 +165,59 @@ export class Machine {
     if (this.ramBase < 0n || this.ramBase + BigInt(this.ramSize) > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('RAM must lie below 2^53');
     this.bus = new Bus(Number(this.ramBase), this.ramSize);
     this.console = config.console;
+    this.costs = config.costs === undefined ? DEFAULT_COSTS : isCostModel(config.costs) ? config.costs : resolveCostModel(config.costs).model;
+    this.cpi = Math.max(1, this.costs.alu);
+    const tb = config.timebaseHz ?? 10_000_000;
+    if (!Number.isInteger(tb) || tb <= 0 || NOMINAL_FREQUENCY_HZ % tb !== 0) throw new Error(`timebaseHz must divide ${NOMINAL_FREQUENCY_HZ}, got ${tb}`);
+    this.cyclesPerTick = NOMINAL_FREQUENCY_HZ / tb;
+    const q = config.quantum ?? DEFAULT_QUANTUM;
+    if (!Number.isInteger(q) || q <= 0) throw new Error(`quantum must be a positive integer, got ${q}`);
+    this.quantum = q;
+    this.firmware = config.firmware ?? 'none';
+    this.trace = config.trace ?? new TraceBuffer(0);
     const n = config.harts ?? 1;
     this.harts = [];
     for (let i = 0; i < n; i++) this.harts.push(new Hart(i, this.bus, config.engine ?? 'compiled'));
+    this.hsm = new Array<HsmState>(n).fill(HsmState.Started);
+    this.clocks = new Array<number>(n).fill(0);
+    this.marks = new Array<number>(n).fill(0);
+    this.extra = new Array<number>(n).fill(0);
+    this.sbiTimers = new Array<EventId | undefined>(n).fill(undefined);
+    this.suspensions = new Array<Suspension | undefined>(n).fill(undefined);
+
+    this.platform = {
+      hartCount: n,
+      cyclesPerTick: this.cyclesPerTick,
+      costs: this.costs,
+      trace: this.trace,
+      now: () => this.timeNow(),
+      currentHart: () => this.current,
+      schedule: (time, fn, label) => this.schedule(time, fn, label),
+      cancel: (id) => this.events.cancel(id),
+      setIrqLine: (hart, bit, level, source) => this.setIrqLine(hart, bit, level, source),
+      noteIpi: (from, target, via) => this.noteIpi(from, target, via),
+    };
+    if (config.devices ?? true) {
+      this.finisher = new SifiveTest((a) => this.onFinisher(a));
+      this.clint = new Clint(this.platform);
+      this.plic = new Plic(this.platform);
+      const plic = this.plic;
+      this.uart = new Uart16550({ transmit: (b) => this.consoleOut(b, 0), irq: (level) => plic.setSource(UART0_IRQ, level) });
+      this.bus.addDevice(SIFIVE_TEST_BASE, SIFIVE_TEST_SIZE, this.finisher);
+      this.bus.addDevice(CLINT_BASE, CLINT_SIZE, this.clint);
+      this.bus.addDevice(PLIC_BASE, PLIC_SIZE, this.plic);
+      this.bus.addDevice(UART0_BASE, UART0_SIZE, this.uart);
+    }
+    for (let i = 0; i < n; i++) {
+      const h = this.harts[i];
+      h.timeSource = () => this.mtime();
+    }
+    this.sbi = new NativeFirmware(this);
+    if (this.firmware === 'sbi') {
+      if (this.clint === undefined) throw new Error("firmware 'sbi' needs the platform devices (the timer)");
+      for (const h of this.harts) h.ecallHook = (hart, cause) => this.onEcall(hart, cause);
+    }
+    if (config.input !== undefined) this.pushInput(config.input);
   }
 
   get hart(): Hart { return this.harts[0]; }
@@ -89,7 +233,24 @@ export class Machine {
       if (o < 0) throw new Error(`section ${s.name} at ${hex(s.address)} (+${s.size}) is outside RAM ${hex(this.ramBase)}..${hex(this.ramBase + BigInt(this.ramSize))}`);
       if (s.progbits) this.bus.ram.u8.set(s.data.subarray(0, s.size), o);
     }
-    for (const h of this.harts) h.reset(Number(BigInt.asIntN(64, image.entry)));
+    const entry = BigInt.asIntN(64, image.entry);
+    this.events.clear();
+    this.now = 0;
+    this.clocks.fill(0);
+    this.extra.fill(0);
+    this.sbiTimers.fill(undefined);
+    this.suspensions.fill(undefined);
+    this.stopRequest = undefined;
+    for (const h of this.harts) { h.irqLines = 0; h.reset(Number(entry)); }
+    this.clint?.reset();
+    this.plic?.reset();
+    for (let i = 0; i < this.harts.length; i++) {
+      this.marks[i] = this.cost(i);
+      if (this.firmware === 'sbi') {
+        this.hsm[i] = HsmState.Stopped;
+        if (i === 0) this.startHart(0, entry, 0n);
+      } else this.hsm[i] = HsmState.Started;
+    }
     this.tohost = undefined;
     this.tohostHit = false;
     this.tohostValue = 0n;
@@ -107,7 +268,7 @@ export class Machine {
     const v = (BigInt(this.bus.rhi >>> 0) << 32n) | BigInt(this.bus.rlo >>> 0);
     if (v === 0n) return;
     if (v >> 48n === HTIF_CONSOLE_PUTCHAR) {
-      this.console?.(Number(v & 0xffn));
+      this.consoleOut(Number(v & 0xffn), 0);
       this.bus.write(t, 8, 0, 0);
       return;
     }
@@ -115,35 +276,278 @@ export class Machine {
     this.tohostValue = v;
   }
 
+  private onFinisher(a: FinisherAction): void {
+    if (a.kind === 'pass') this.requestStop({ reason: 'pass', message: 'pass (SiFive test finisher 0x5555)' });
+    else if (a.kind === 'fail') this.requestStop({ reason: 'fail', failCode: a.code, message: `fail: code ${a.code} (SiFive test finisher)` });
+    else this.requestStop({ reason: 'reset', message: 'reset requested (SiFive test finisher 0x7777)' });
+  }
+
+  /** Stops the run at the next instruction boundary (devices, firmware). */
+  requestStop(stop: StopRequest): void {
+    if (this.stopRequest === undefined) this.stopRequest = stop;
+    if (this.current >= 0) this.harts[this.current].brk = true;
+  }
+
   /** Address of the tohost word, if the loaded image has one. */
   get tohostAddress(): bigint | undefined { return this.tohost === undefined ? undefined : BigInt(this.tohost); }
 
+  // ---------------------------------------------------------------- console -----------------
+  /** A byte a program wrote to a console (HTIF, UART, SBI). */
+  consoleOut(byte: number, hart: number): void {
+    this.metrics.add('console.chars');
+    if (this.trace.enabled('console')) this.trace.emit({ kind: 'console', time: this.timeNow(), hart: this.current >= 0 ? this.current : hart, text: String.fromCharCode(byte) });
+    this.console?.(byte);
+  }
+
+  /** Host console input: bytes arriving at the UART receiver (also what SBI console reads take). */
+  pushInput(data: string | Uint8Array): void {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    if (this.uart === undefined) throw new Error('no UART: the machine was built without devices');
+    this.uart.receive(bytes);
+  }
+
+  // ---------------------------------------------------------------- time --------------------
+  /** Cycles the hart's own activity has cost since its last reset (retired instructions, TLB, extras). */
+  private cost(i: number): number {
+    const h = this.harts[i];
+    const c = h.mmu.counters;
+    const k = this.costs;
+    return h.retired * this.cpi + this.extra[i] + (c.hits + c.fetchHits) * k.tlbHit + (c.misses + c.fetchMisses) * k.tlbMiss + c.walkRefs * k.walkReference;
+  }
+
+  /** Virtual time of hart i (cycles), exact at any instruction boundary. */
+  hartTime(i: number): number { return this.clocks[i] + this.cost(i) - this.marks[i]; }
+
+  private sync(i: number): void {
+    const c = this.cost(i);
+    this.clocks[i] += c - this.marks[i];
+    this.marks[i] = c;
+  }
+
+  /** Time as seen by whoever asks now: the running hart's clock, else the machine clock. */
+  timeNow(): number { return this.current >= 0 ? this.hartTime(this.current) : this.now; }
+
+  /** Machine clock in cycles (the start of the current slice; the stop time after a run). */
+  get cycles(): number { return this.now; }
+
+  /** Current mtime (the CLINT's, including any offset a program wrote). */
+  mtime(): bigint { return this.clint ? this.clint.mtime() : BigInt(Math.floor(this.timeNow() / this.cyclesPerTick)); }
+
+  /** Adds cycles to the running hart's clock (firmware work, fences); `hart` when none runs. */
+  charge(hart: number, cycles: number): void { this.extra[hart] += cycles; }
+
+  /** Queues an event; one earlier than the current slice's end shortens the slice. */
+  schedule(time: number, fn: () => void, label: string): EventId {
+    const t = Math.max(time, this.now);
+    const id = this.events.schedule(t, fn, label);
+    if (t < this.sliceEnd) {
+      this.sliceEnd = t;
+      if (this.current >= 0) this.harts[this.current].brk = true;
+    }
+    return id;
+  }
+
+  // ---------------------------------------------------------------- interrupts --------------
+  /** Drives a hart's interrupt line, counting and tracing rising edges. */
+  setIrqLine(hart: number, bit: number, level: boolean, source: string): void {
+    const h = this.harts[hart];
+    const was = (h.irqLines >>> bit) & 1;
+    h.setIrqLine(bit, level);
+    if (level && !was) this.noteInterrupt(hart, bit, source);
+  }
+
+  private noteInterrupt(hart: number, bit: number, source: string): void {
+    const m = this.metrics;
+    m.add('interrupts.total');
+    m.add(`interrupts.by_cause.${causeName(true, bit)}`);
+    m.add(`hart${hart}.interrupts`);
+    if (this.trace.enabled('interrupt')) this.trace.emit({ kind: 'interrupt', time: this.timeNow(), hart, cause: bit, virtual: false, source });
+  }
+
+  noteIpi(from: number, target: number, via: 'clint' | 'sbi'): void {
+    const m = this.metrics;
+    m.add('ipis.total');
+    m.add(`hart${from}.ipis.sent`);
+    m.add(`hart${target}.ipis.received`);
+    if (this.trace.enabled('ipi')) this.trace.emit({ kind: 'ipi', time: this.timeNow(), hart: from, target, via });
+  }
+
+  /** Sets a software-writable mip bit (SSIP from the SBI IPI) the way M-mode firmware would. */
+  setSoftwarePending(hart: number, bit: number): void {
+    const h = this.harts[hart];
+    const sw = (h.csrRead(CSR.mip) ?? 0n) & ~BigInt(h.irqLines);
+    if ((sw >> BigInt(bit)) & 1n) return;
+    h.csrWrite(CSR.mip, sw | (1n << BigInt(bit)));
+    this.noteInterrupt(hart, bit, 'sbi');
+    h.brk = true;
+  }
+
+  /** SBI set_timer: STIP of `hart` follows (mtime >= stime). */
+  setSupervisorTimer(hart: number, stime: bigint): void {
+    const ev = this.sbiTimers[hart];
+    if (ev !== undefined) { this.events.cancel(ev); this.sbiTimers[hart] = undefined; }
+    const clint = this.clint;
+    if (clint === undefined) return;
+    const update = (): void => {
+      this.sbiTimers[hart] = undefined;
+      if (clint.mtime() >= stime) { this.setIrqLine(hart, IRQ.STIP, true, 'sbi-timer'); return; }
+      this.setIrqLine(hart, IRQ.STIP, false, 'sbi-timer');
+      const at = clint.cycleOf(stime);
+      if (at !== undefined) this.sbiTimers[hart] = this.schedule(at, update, `sbi.timer[${hart}]`);
+    };
+    update();
+  }
+
+  // ---------------------------------------------------------------- harts & HSM -------------
+  /** Resets hart i to run at `pc` in S mode under the firmware (a0 = hartid, a1 = opaque). */
+  startHart(i: number, pc: bigint, opaque: bigint): void {
+    const h = this.harts[i];
+    h.reset(Number(BigInt.asIntN(64, pc)));
+    // The firmware delegates to S mode what OpenSBI delegates: exceptions S handles (misaligned
+    // fetch, faults, breakpoint, ecall from U, page faults; with H: ecall from VS and guest faults)
+    // and the supervisor interrupts; S may read cycle/time/instret. WARL drops what the hart lacks.
+    h.csrWrite(CSR.medeleg, 0xf0b5ffn & ~(1n << 9n));
+    h.csrWrite(CSR.mideleg, 0x222n);
+    h.csrWrite(CSR.mcounteren, 7n);
+    h.priv = PRV_S;
+    h.setReg(10, BigInt(i));
+    h.setReg(11, opaque);
+    this.marks[i] = this.cost(i);
+    if (this.clocks[i] < this.timeNowFor(i)) this.clocks[i] = this.timeNowFor(i);
+    this.hsm[i] = HsmState.Started;
+    this.suspensions[i] = undefined;
+  }
+
+  private timeNowFor(i: number): number { return this.current >= 0 && this.current !== i ? this.hartTime(this.current) : this.now; }
+
+  stopHart(i: number): void {
+    this.hsm[i] = HsmState.Stopped;
+    this.harts[i].waiting = false;
+    this.harts[i].brk = true;
+  }
+
+  suspendHart(i: number, retentive: boolean, resumeAddr: bigint, opaque: bigint): void {
+    this.hsm[i] = HsmState.Suspended;
+    this.suspensions[i] = { retentive, resumeAddr, opaque };
+    this.harts[i].waiting = true;
+    this.harts[i].brk = true;
+  }
+
+  /** Can hart i run now? Wakes wfi/suspended harts that have a pending, enabled interrupt. */
+  private runnable(i: number): boolean {
+    const h = this.harts[i];
+    const s = this.hsm[i];
+    if (s !== HsmState.Started && s !== HsmState.Suspended) return false;
+    if (h.waiting) {
+      const pending = (h.csrRead(CSR.mip) ?? 0n) & (h.csrRead(CSR.mie) ?? 0n);
+      if (pending === 0n) return false;
+      h.waiting = false;
+    }
+    if (s === HsmState.Suspended) {
+      const sus = this.suspensions[i];
+      this.suspensions[i] = undefined;
+      this.hsm[i] = HsmState.Started;
+      if (sus !== undefined && !sus.retentive) this.startHart(i, sus.resumeAddr, sus.opaque);
+    }
+    return true;
+  }
+
+  private onEcall(h: Hart, cause: number): boolean {
+    // Ecall from S mode (cause 9). Until the hart reports cause 9, an ecall in S mode shows up as 8.
+    if (!(cause === 9 || (cause === 8 && h.priv === PRV_S))) return false;
+    const call: SbiCall = { hart: h.id, eid: h.getReg(17), fid: h.getReg(16), args: [10, 11, 12, 13, 14, 15].map((r) => h.getReg(r)) };
+    const ext = extensionName(call.eid);
+    this.metrics.add('sbi.calls.total');
+    this.metrics.add(`sbi.calls.${ext}`);
+    this.metrics.add(`hart${h.id}.sbi_calls`);
+    this.extra[h.id] += this.costs.trapEntry + this.costs.sbiCall + this.costs.trapReturn;
+    const r = sbiCall(call, this.sbi);
+    if (r.kind === 'sbiret') { h.setReg(10, BigInt.asUintN(64, r.error)); h.setReg(11, BigInt.asUintN(64, r.value)); }
+    else if (r.kind === 'legacy') h.setReg(10, BigInt.asUintN(64, r.a0));
+    else h.brk = true;
+    return true;
+  }
+
+  // ---------------------------------------------------------------- run ---------------------
   run(options: { maxInstructions?: bigint } = {}): RunResult {
     const max = options.maxInstructions;
-    let remaining = max === undefined ? Number.POSITIVE_INFINITY : Number(max);
+    this.remaining = max === undefined ? Number.POSITIVE_INFINITY : Number(max);
     let total = 0;
     this.tohostHit = false;
-    for (const h of this.harts) h.waiting = false;
-    while (remaining > 0) {
-      let anyRunnable = false;
-      for (const h of this.harts) {
-        if (h.waiting) continue;
-        anyRunnable = true;
-        const slice = Math.min(remaining, QUANTUM);
-        const n = h.run(slice);
-        total += n;
-        remaining -= n;
+    this.stopRequest = undefined;
+    const n = this.harts.length;
+    for (;;) {
+      for (let e = this.events.popDue(this.now); e !== undefined; e = this.events.popDue(this.now)) e.fn();
+      if (this.stopRequest) return this.requestedStop(this.harts[0], total);
+      let any = false;
+      for (let i = 0; i < n; i++) if (this.runnable(i)) { any = true; break; }
+      if (!any) {
+        const t = this.events.nextTime();
+        if (t === Number.POSITIVE_INFINITY) {
+          const h = this.harts[0];
+          return { reason: 'halt', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `all harts wait (wfi, stopped or suspended) and no event can wake them (hart 0 pc ${hex(h.getPc())})` };
+        }
+        this.now = t;
+        continue;
+      }
+      if (this.remaining <= 0) break;
+      this.sliceEnd = Math.min(this.now + this.quantum * this.cpi, this.events.nextTime());
+      for (let i = 0; i < n; i++) {
+        if (!this.runnable(i)) continue;
+        const h = this.harts[i];
+        total += this.runHart(i);
         if (h.fatal) return this.trapStop(h, total);
         if (this.tohostHit) return this.tohostStop(h, total);
-        if (remaining <= 0) break;
+        if (this.stopRequest) return this.requestedStop(h, total);
+        if (this.remaining <= 0) break;
       }
-      if (!anyRunnable) {
-        const h = this.harts[0];
-        return { reason: 'halt', instret: BigInt(total), pc: h.getPc(), message: `all harts in wfi with no interrupt source (hart 0 pc ${hex(h.getPc())})` };
-      }
+      if (this.remaining <= 0) break;
+      this.now = this.sliceEnd;
     }
     const h = this.harts[0];
-    return { reason: 'limit', instret: BigInt(total), pc: h.getPc(), message: `instruction limit reached after ${total} instructions (pc ${hex(h.getPc())})` };
+    return { reason: 'limit', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `instruction limit reached after ${total} instructions (pc ${hex(h.getPc())})` };
+  }
+
+  /** Runs hart i until its clock reaches the slice end (or it waits/stops, or the run must stop). */
+  private runHart(i: number): number {
+    const h = this.harts[i];
+    this.current = i;
+    this.sync(i);
+    if (this.clocks[i] < this.now) this.clocks[i] = this.now;
+    let done = 0;
+    try {
+      for (;;) {
+        const t = this.hartTime(i);
+        if (t >= this.sliceEnd || this.remaining <= 0) break;
+        const budget = Math.min(this.remaining, Math.ceil((this.sliceEnd - t) / this.cpi));
+        const ran = h.run(budget);
+        done += ran;
+        this.remaining -= ran;
+        if (ran === 0) this.extra[i] += this.cpi; // a trap taken at once still takes time
+        if (h.fatal || this.tohostHit || this.stopRequest) break;
+        if (h.waiting || this.hsm[i] !== HsmState.Started) break;
+      }
+    } finally {
+      this.sync(i);
+      this.current = -1;
+    }
+    return done;
+  }
+
+  private requestedStop(h: Hart, total: number): RunResult {
+    const s = this.stopRequest;
+    this.stopRequest = undefined;
+    if (!s) throw new Error('no stop request');
+    const r: RunResult = { reason: s.reason, instret: BigInt(total), pc: h.getPc(), cycles: this.stopTime(), message: `${s.message} after ${total} instructions` };
+    if (s.failCode !== undefined) r.failCode = s.failCode;
+    return r;
+  }
+
+  /** Machine time of a stop in the middle of a slice: the latest hart clock. */
+  private stopTime(): number {
+    let t = this.now;
+    for (let i = 0; i < this.harts.length; i++) if (this.hsm[i] === HsmState.Started) t = Math.max(t, Math.min(this.hartTime(i), this.sliceEnd));
+    return t;
   }
 
   private trapStop(h: Hart, total: number): RunResult {
@@ -153,19 +557,20 @@ export class Machine {
     const what = causeText(f.cause);
     const detail = f.cause === 2n ? `${what} 0x${f.tval.toString(16).padStart(8, '0')}` : f.tval !== 0n ? `${what} (tval ${hex(f.tval)})` : what;
     const description = `${detail} at ${hex(f.pc)}, no trap handler (mtvec = 0)`;
-    return { reason: 'trap', instret: BigInt(total), pc: f.pc, trap: { cause: f.cause, tval: f.tval, pc: f.pc, description }, message: `hart ${h.id}: ${description}` };
+    return { reason: 'trap', instret: BigInt(total), pc: f.pc, cycles: this.stopTime(), trap: { cause: f.cause, tval: f.tval, pc: f.pc, description }, message: `hart ${h.id}: ${description}` };
   }
 
   private tohostStop(h: Hart, total: number): RunResult {
     const v = this.tohostValue;
     this.tohostHit = false;
     const pc = h.getPc();
-    if (v === 1n) return { reason: 'pass', instret: BigInt(total), pc, message: `pass (tohost = 1) after ${total} instructions` };
+    const cycles = this.stopTime();
+    if (v === 1n) return { reason: 'pass', instret: BigInt(total), pc, cycles, message: `pass (tohost = 1) after ${total} instructions` };
     if (v & 1n) {
       const n = Number(v >> 1n);
-      return { reason: 'fail', instret: BigInt(total), pc, failCode: n, message: `fail: test ${n} (tohost = ${hex(v)})` };
+      return { reason: 'fail', instret: BigInt(total), pc, cycles, failCode: n, message: `fail: test ${n} (tohost = ${hex(v)})` };
     }
-    return { reason: 'fail', instret: BigInt(total), pc, message: `unsupported tohost command ${hex(v)} (HTIF syscalls are not implemented)` };
+    return { reason: 'fail', instret: BigInt(total), pc, cycles, message: `unsupported tohost command ${hex(v)} (HTIF syscalls are not implemented)` };
   }
 
   // ---------------------------------------------------------------- accessors ----------------
@@ -199,4 +604,8 @@ export class Machine {
     for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
     return v;
   }
+}
+
+function isCostModel(c: Readonly<Record<string, number>> | CostModel): c is CostModel {
+  return Object.keys(DEFAULT_COSTS).every((k) => typeof (c as Record<string, unknown>)[k] === 'number');
 }

@@ -18,7 +18,7 @@ import { causeName, type TraceEvent } from './events';
 /** First segments of whole-machine metrics (VM names may not be one of these). */
 export const METRIC_ROOTS: readonly string[] = [
   'traps', 'vm_exits', 'vm_entries', 'tlb', 'walks', 'ipis', 'interrupts', 'console', 'callbacks',
-  'trampolines', 'integrity', 'devices', 'instructions', 'cycles', 'time',
+  'trampolines', 'integrity', 'devices', 'instructions', 'cycles', 'time', 'sbi',
 ];
 
 const METRIC_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
