@@ -10,7 +10,7 @@ import { EvalError, evaluate, mapLocals, type EvalEnv, type Value } from './eval
 import { expandInstruction, isKnownMnemonic, knownMnemonics, OperandError, type ExpandEnv } from './expand';
 import { lexLine, type Token } from './lexer';
 import { ExprError, exprErrorDiagnostic, parseExpr, parseLine } from './parser';
-import { preprocess, resolveRelative, type SourceLine } from './preprocess';
+import { expandDefines, preprocess, resolveRelative, type SourceLine } from './preprocess';
 import { closest } from './suggest';
 import type { DirectiveStmt, Expr, InstructionStmt, Statement } from './syntax';
 import { INSTRUCTIONS } from '../isa/instructions';
@@ -465,11 +465,15 @@ export class Pass1 {
     this.stack.push({ lines, index: 0, kind: 'macro', site: frame.site ?? stmt.range, macro: m.name });
   }
 
+  /**
+   * A macro argument as written at the call site, with the call site's cpp defines substituted
+   * (cpp runs over the whole text before `as`; the body keeps the defines of its definition).
+   */
   private sourceText(l: SourceLine, tokens: Token[]): string {
     if (!tokens.length) return '';
     const a = tokens[0].range;
     const b = tokens[tokens.length - 1].range;
-    if (a.file === l.file && a.line === l.line && b.line === l.line) return l.text.slice(a.column - 1, b.endColumn - 1);
+    if (a.file === l.file && a.line === l.line && b.line === l.line) return expandDefines(l.text.slice(a.column - 1, b.endColumn - 1), l.defines);
     return this.argText(tokens);
   }
 

@@ -77,6 +77,22 @@ export function resolveRelative(from: string, target: string): string {
   return out.join('/');
 }
 
+/**
+ * cpp substitution over a piece of text: every identifier that names an object-like macro is
+ * replaced (recursively, a macro never inside its own expansion); strings, character literals
+ * and numbers are left alone. Used for macro arguments, which cpp expands at the call site.
+ */
+export function expandDefines(text: string, defines: ReadonlyMap<string, string>): string {
+  if (defines.size === 0) return text;
+  return text.replace(/"(?:\\[\s\S]|[^"\\])*"?|'(?:\\[\s\S]|[^\\])?'?|[0-9][\w.$]*|[A-Za-z_.$][\w.$]*/g, (word) => {
+    const replacement = defines.get(word);
+    if (replacement === undefined) return word;
+    const inner = new Map(defines);
+    inner.delete(word);
+    return expandDefines(replacement, inner);
+  });
+}
+
 interface Cond {
   active: boolean;
   taken: boolean;

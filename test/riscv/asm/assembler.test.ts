@@ -109,6 +109,11 @@ describe('RV64 assembler', () => {
       assert.deepEqual(w, [0x06400513, 0x00700593]);
       assert.deepEqual(words(src, { readFile: (p) => files[p], defines: { N: '3', QEMU: '1' } }), [0x00300513, 0x13, 0x00700593]);
     });
+    it('#define is substituted in macro arguments even when the macro was defined before it (as cpp does)', () => {
+      const src = '.macro setk r, k\n  li \\r, \\k\n.endm\n.macro outer k\n  setk a1, \\k\n.endm\n#define K 7\n#define KK (K + 1)\nsetk a0, KK\nouter K\nsetk a2, "K"\n';
+      assert.deepEqual(words(src.replace('setk a2, "K"\n', '')), [0x00800513, 0x00700593]);
+      assert.match(errors(src)[0], /^11:/);
+    });
     it('.include resolves relative to the including file', () => {
       const files: Record<string, string> = { 'src/sub/a.s': '.include "b.s"\n', 'src/sub/b.s': 'nop\n' };
       const r = assemble([{ path: 'src/main.s', text: '.include "sub/a.s"\nret\n' }], { readFile: (p) => files[p] });
