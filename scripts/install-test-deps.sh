@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the external tools the test suite uses as oracles, once: Debian's RISC-V binutils
-# (GNU as is the encoding oracle; ld/objdump/readelf check our ELF files) and QEMU (runs the
-# self-checking ISA programs as an independent reference). Idempotent: a tool already on PATH is
-# not installed again, and apt's package lists are refreshed only when something is missing.
+# (GNU as is the encoding oracle; ld/objdump/readelf check our ELF files), QEMU (runs the
+# self-checking ISA programs as an independent reference) and cpp (the GNU builds of those
+# programs are preprocessed). Idempotent: a tool already on PATH is not installed again, and
+# apt's package lists are refreshed only when something is missing.
 # Under CI=true a tool that cannot be installed is an error; elsewhere the tests that need it skip.
 set -euo pipefail
 
 declare -A wanted=(
   [riscv64-linux-gnu-as]=binutils-riscv64-linux-gnu
   [qemu-system-riscv64]=qemu-system-misc
+  [cpp]=cpp
 )
 
 missing=()

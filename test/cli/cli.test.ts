@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../simulator/cli/main';
 import type { CliIO } from '../../simulator/cli/usage';
-import { hasTool } from '../support/tools';
+import { requireTool } from '../support/tools';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const hello = ['examples/hello/hello.S', 'examples/hello/htif.S'].map((f) => path.join(root, f));
@@ -126,7 +126,7 @@ describe('hyperlab CLI', () => {
   });
 
   it('writes an ELF that GNU objdump disassembles with our symbols', function () {
-    if (!hasTool('riscv64-linux-gnu-objdump')) this.skip();
+    requireTool(this, 'riscv64-linux-gnu-objdump');
     const out = path.join(tempDir(), 'hello.elf');
     const a = cli(['asm', ...hello, '-o', out]);
     fs.writeFileSync(out, a.files.get(out) ?? new Uint8Array());
@@ -156,7 +156,11 @@ describe('hyperlab CLI', () => {
   describe('the bundled executable', () => {
     const bin = path.join(root, 'dist/cli.js');
     before(function () {
-      if (!fs.existsSync(bin)) this.skip();
+      // npm test builds before it tests; a bare mocha run in a fresh checkout has no bundle yet.
+      if (!fs.existsSync(bin)) {
+        if (process.env.CI === 'true') throw new Error('dist/cli.js is missing: npm test must build first');
+        this.skip();
+      }
     });
     it('runs through node with real exit codes', () => {
       const ok = spawnSync(process.execPath, [bin, 'run', ...hello], { encoding: 'utf8' });
