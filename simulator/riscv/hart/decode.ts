@@ -12,6 +12,7 @@ export enum Op {
   MUL, MULH, MULHSU, MULHU, DIV, DIVU, REM, REMU, MULW, DIVW, DIVUW, REMW, REMUW,
   LR, SC, AMO,
   FENCE, FENCE_I, ECALL, EBREAK, MRET, SRET, WFI, SFENCE_VMA,
+  HFENCE_VVMA, HFENCE_GVMA, HLV, HSV,
   CSRRW, CSRRS, CSRRC, CSRRWI, CSRRSI, CSRRCI,
 }
 
@@ -144,9 +145,23 @@ export function decode(raw: number): Decoded {
         if (raw === 0x10200073) return mk(Op.SRET, raw);
         if (raw === 0x10500073) return mk(Op.WFI, raw);
         if (f7 === 0x09) return mk(Op.SFENCE_VMA, raw, 0, rs1, rs2);
+        if (f7 === 0x11) return mk(Op.HFENCE_VVMA, raw, 0, rs1, rs2);
+        if (f7 === 0x31) return mk(Op.HFENCE_GVMA, raw, 0, rs1, rs2);
         return ill;
       }
-      if (f3 === 4) return ill;
+      if (f3 === 4) {
+        // Hypervisor loads/stores. HLV: imm bit 0 = zero-extend, bit 1 = HLVX (execute permission).
+        if (f7 === 0x30 || f7 === 0x32 || f7 === 0x34 || f7 === 0x36) {
+          const width = 1 << ((f7 >>> 1) & 3);
+          if (rs2 === 0 || (rs2 === 1 && width < 8)) { const d = mk(Op.HLV, raw, rd, rs1, 0, rs2); d.width = width; return d; }
+          if (rs2 === 3 && (width === 2 || width === 4)) { const d = mk(Op.HLV, raw, rd, rs1, 0, 3); d.width = width; return d; }
+          return ill;
+        }
+        if ((f7 === 0x31 || f7 === 0x33 || f7 === 0x35 || f7 === 0x37) && rd === 0) {
+          const d = mk(Op.HSV, raw, 0, rs1, rs2); d.width = 1 << ((f7 >>> 1) & 3); return d;
+        }
+        return ill;
+      }
       const op = [Op.ILLEGAL, Op.CSRRW, Op.CSRRS, Op.CSRRC, Op.ILLEGAL, Op.CSRRWI, Op.CSRRSI, Op.CSRRCI][f3];
       const d = mk(op, raw, rd, rs1, 0, f3 >= 5 ? rs1 : 0);
       d.csr = (raw >>> 20) & 0xfff;

@@ -1,5 +1,6 @@
 /**
- * One RV64IMA_Zicsr_Zifencei hart (M-mode only in this issue).
+ * One RV64IMA_Zicsr_Zifencei hart with M, S and U modes and the hypervisor extension (HS, VS, VU),
+ * Sv39/Sv48 paging, two-stage translation, PMP and a modelled TLB (simulator/riscv/mmu).
  *
  * Representation
  * - Integer registers: two Int32Arrays `xl` (low halves) and `xh` (high halves); x0 is never
@@ -28,14 +29,15 @@ import * as csrNs from './csr';
 import * as busNs from '../../machine/bus';
 import type { Bus, CodeCacheOwner } from '../../machine/bus';
 import { compileBlock, type Block } from './jit';
-import { Mmu } from '../mmu/mmu';
+import { Mmu, Acc } from '../mmu/mmu';
+import { DEFAULT_TLB, type TlbGeometry } from '../mmu/api';
 
 // Module-level copies of imported bindings: when run from unbundled CommonJS (tsx, mocha), every
 // access to an imported binding goes through a getter, which costs a lot in the interpreter's
 // per-instruction path. Local constants keep it cheap in every loader.
 const { R, add64, sub64, sll64, srl64, sra64, lt64, ltu64, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, pairToBigU, bigToPair } = aluNs;
 const { Amo, Op, decode, isSystem } = decodeNs;
-const { CSR, Cause, PRV_M, PRV_U } = csrNs;
+const { CSR, Cause, PRV_M, PRV_S, PRV_U } = csrNs;
 const { PAGE_SHIFT, W_BREAK, W_FAULT } = busNs;
 
 export type Engine = 'compiled' | 'interpreter';
@@ -45,42 +47,73 @@ export interface FatalTrap { cause: bigint; tval: bigint; pc: bigint }
 const TWO32 = 4294967296;
 const SAFE_HI = 0x200000; // |hi| < 2^21  <=>  |value| < 2^53
 
-const enum Access { Fetch, Load, Store }
+// Interrupt bits (mip/mie).
+const SSI = 1 << 1, VSSI = 1 << 2, MSI = 1 << 3, STI = 1 << 5, VSTI = 1 << 6, MTI = 1 << 7, SEI = 1 << 9, VSEI = 1 << 10, MEI = 1 << 11, SGEI = 1 << 12;
+/** Interrupt priority order (spec 3.1.9 and H 1.0): MEI, MSI, MTI, SEI, SSI, STI, SGEI, VSEI, VSSI, VSTI. */
+const IRQ_ORDER = [11, 3, 7, 9, 1, 5, 12, 10, 2, 6];
+const MIE_MASK = SSI | VSSI | MSI | STI | VSTI | MTI | SEI | VSEI | MEI | SGEI;
+const MIDELEG_WRITABLE = SSI | STI | SEI;
+const MIDELEG_RO1 = VSSI | VSTI | VSEI | SGEI;
+const HIDELEG_MASK = VSSI | VSTI | VSEI;
+const HVIP_MASK = VSSI | VSTI | VSEI;
+/** medeleg: every implemented exception except ecall from M (11); 16-19 and 14 do not exist. */
+const MEDELEG_MASK = 0xf0b3ff;
+/** hedeleg: 0-8, 12, 13, 15 (ecalls from HS/VS/M and guest-page faults/virtual instruction stay in HS). */
+const HEDELEG_MASK = 0xb1ff;
+/** Guest external interrupts: GEILEN = 7 (hgeip/hgeie bits 1..7). */
+const GEI_MASK = 0xfe;
+const VMID_MASK = 0x3fff; // VMIDLEN = 14
+const ASID_MASK = 0xffff; // ASIDLEN = 16
+const U64 = (1n << 64n) - 1n;
+
+/** s* CSR numbers redirected to vs* when V=1. */
+const VS_REDIRECT: Record<number, number> = { 0x100: 0x200, 0x104: 0x204, 0x105: 0x205, 0x140: 0x240, 0x141: 0x241, 0x142: 0x242, 0x143: 0x243, 0x144: 0x244, 0x180: 0x280 };
 
 export class Hart implements CodeCacheOwner {
   readonly xl = new Int32Array(32);
   readonly xh = new Int32Array(32);
   pc = 0;
   priv = PRV_M;
+  /** Virtualisation mode V (0/1). */
+  virt = 0;
 
-  // --- CSR state ---
-  mstatusMIE = 0;
-  mstatusMPIE = 0;
-  /** mstatus.MPP: PRV_U or PRV_M (S-mode is not implemented yet). */
+  // --- CSR state: mstatus ---
+  mstatusSIE = 0; mstatusMIE = 0; mstatusSPIE = 0; mstatusMPIE = 0; mstatusSPP = 0;
   mstatusMPP = PRV_M;
-  mstatusMPRV = 0;
-  mstatusTW = 0;
-  mcounteren = 0;
-  /** PMP CSRs are stored (WARL) but not yet enforced (with the MMU issue). */
-  readonly pmpcfg = new Array<bigint>(16).fill(0n);
-  readonly pmpaddr = new Array<bigint>(64).fill(0n);
+  mstatusMPRV = 0; mstatusSUM = 0; mstatusMXR = 0; mstatusTVM = 0; mstatusTW = 0; mstatusTSR = 0;
+  mstatusMPV = 0; mstatusGVA = 0;
+  // vsstatus
+  vsSIE = 0; vsSPIE = 0; vsSPP = 0; vsSUM = 0; vsMXR = 0;
+  // hstatus
+  hsGVA = 0; hsSPV = 0; hsSPVP = 0; hsHU = 0; hsVGEIN = 0; hsVTVM = 0; hsVTW = 0; hsVTSR = 0;
+  medeleg = 0; mideleg = MIDELEG_RO1; hedeleg = 0; hideleg = 0;
   mie = 0;
+  /** Software-writable pending bits (SSIP, STIP, SEIP). */
   mip = 0;
-  mtvec = 0n;
-  mscratch = 0n;
-  mepc = 0n;
-  mcause = 0n;
-  mtval = 0n;
+  hvip = 0; hgeie = 0;
+  /** Guest external interrupt lines (hgeip), driven by devices via setGuestExternalLine. */
+  hgeipLines = 0;
+  mcounteren = 0; scounteren = 0; hcounteren = 0; mcountinhibit = 0;
+  mtvec = 0n; stvec = 0n; vstvec = 0n;
+  mscratch = 0n; sscratch = 0n; vsscratch = 0n;
+  mepc = 0n; sepc = 0n; vsepc = 0n;
+  mcause = 0n; scause = 0n; vscause = 0n;
+  mtval = 0n; stval = 0n; vstval = 0n;
+  mtval2 = 0n; mtinst = 0n; htval = 0n; htinst = 0n;
+  satp = 0n; vsatp = 0n; hgatp = 0n;
+  menvcfg = 0n; senvcfg = 0n; henvcfg = 0n;
+  htimedelta = 0n;
   private cycleOffset = 0n;
   private instretOffset = 0n;
+  private cycleFrozen = 0n;
+  private instretFrozen = 0n;
   /** Instructions retired since reset (exact). */
   retired = 0;
   /** Source of the `time` CSR; the CLINT replaces it. Until then time advances 1 tick per instruction. */
   timeSource: () => bigint = () => BigInt(this.retired);
-
   /**
-   * Interrupt-pending bits driven by devices (MSIP 3, MTIP 7, SEIP 9, MEIP 11; later VSEIP 10 and
-   * SGEI). mip reads as the software-writable bits | irqLines. Use `setIrqLine`.
+   * Interrupt-pending bits driven by devices (MSIP 3, MTIP 7, SEIP 9, MEIP 11, VSEIP 10).
+   * mip reads as the software-writable bits | irqLines (| hvip, hgeip). Use `setIrqLine`.
    */
   irqLines = 0;
   /**
@@ -89,11 +122,24 @@ export class Hart implements CodeCacheOwner {
    * retires; the hook may change registers.
    */
   ecallHook: ((hart: Hart, cause: number) => boolean) | undefined = undefined;
-  /** The MMU and its modelled TLB (`mmu.flush(kind, scope)` for SBI RFENCE; `mmu.counters`). */
-  readonly mmu: Mmu = new Mmu();
+  /** The MMU, PMP and modelled TLB (`mmu.flush(kind, scope)` for SBI RFENCE; `mmu.counters`). */
+  readonly mmu: Mmu;
+
+  // --- derived translation context (ctxChanged) ---
+  /** Effective privilege / V of data accesses (MPRV). */
+  dataPriv = PRV_M;
+  dataVirt = false;
+  /** Data / fetch accesses are plain physical (M-mode, no locked PMP entry): no translation, no checks. */
+  dphys = true;
+  fphys = true;
+  /** Interrupts must be re-evaluated before the next instruction. */
+  intCheck = true;
+  /** hlv/hlvx/hsv in progress: translate with V=1 and privilege SPVP. */
+  private hlsv = false;
+  private hlvx = false;
 
   // --- run control ---
-  /** Set by anything that must end the current compiled block / run slice (trap stop, watch hit, code write, wfi). */
+  /** Set by anything that must end the current compiled block / run slice (trap stop, watch hit, code write, wfi, irq line). */
   brk = false;
   /** A trap was raised with no handler installed (mtvec = 0): the machine stops. */
   fatal: FatalTrap | undefined;
@@ -105,30 +151,219 @@ export class Hart implements CodeCacheOwner {
   rhi = 0;
   private excCause = 0;
   private excTval = 0n;
+  private excTval2 = 0n;
+  private excTinst = 0;
+  private excGva = false;
 
-  // --- code caches ---
+  // --- code caches (physical-address keyed) ---
   private readonly decoded = new Map<number, (Decoded | undefined)[]>();
   private readonly blocks = new Map<number, Block>();
   private readonly blocksByPage = new Map<number, Block[]>();
   /** Blocks compiled (statistics; also lets tests see that compilation happened). */
   compiledBlocks = 0;
 
-  constructor(readonly id: number, readonly bus: Bus, public engine: Engine = 'compiled') {
+  constructor(readonly id: number, readonly bus: Bus, public engine: Engine = 'compiled', tlb: TlbGeometry = DEFAULT_TLB) {
     bus.codeOwners.push(this);
     bus.reservations[id] = -1;
+    this.mmu = new Mmu(bus, tlb);
   }
 
   reset(pc: number): void {
     this.xl.fill(0); this.xh.fill(0);
-    this.pc = pc; this.priv = PRV_M;
-    this.mstatusMIE = 0; this.mstatusMPIE = 0; this.mstatusMPP = PRV_M; this.mstatusMPRV = 0; this.mstatusTW = 0;
-    this.mie = 0; this.mip = 0; this.mcounteren = 0;
-    this.pmpcfg.fill(0n); this.pmpaddr.fill(0n);
-    this.mtvec = 0n; this.mscratch = 0n; this.mepc = 0n; this.mcause = 0n; this.mtval = 0n;
+    this.pc = pc; this.priv = PRV_M; this.virt = 0;
+    this.mstatusSIE = 0; this.mstatusMIE = 0; this.mstatusSPIE = 0; this.mstatusMPIE = 0; this.mstatusSPP = 0; this.mstatusMPP = PRV_M;
+    this.mstatusMPRV = 0; this.mstatusSUM = 0; this.mstatusMXR = 0; this.mstatusTVM = 0; this.mstatusTW = 0; this.mstatusTSR = 0;
+    this.mstatusMPV = 0; this.mstatusGVA = 0;
+    this.vsSIE = 0; this.vsSPIE = 0; this.vsSPP = 0; this.vsSUM = 0; this.vsMXR = 0;
+    this.hsGVA = 0; this.hsSPV = 0; this.hsSPVP = 0; this.hsHU = 0; this.hsVGEIN = 0; this.hsVTVM = 0; this.hsVTW = 0; this.hsVTSR = 0;
+    this.medeleg = 0; this.mideleg = MIDELEG_RO1; this.hedeleg = 0; this.hideleg = 0;
+    this.mie = 0; this.mip = 0; this.hvip = 0; this.hgeie = 0;
+    this.mcounteren = 0; this.scounteren = 0; this.hcounteren = 0; this.mcountinhibit = 0;
+    this.mtvec = 0n; this.stvec = 0n; this.vstvec = 0n; this.mscratch = 0n; this.sscratch = 0n; this.vsscratch = 0n;
+    this.mepc = 0n; this.sepc = 0n; this.vsepc = 0n; this.mcause = 0n; this.scause = 0n; this.vscause = 0n;
+    this.mtval = 0n; this.stval = 0n; this.vstval = 0n; this.mtval2 = 0n; this.mtinst = 0n; this.htval = 0n; this.htinst = 0n;
+    this.satp = 0n; this.vsatp = 0n; this.hgatp = 0n; this.menvcfg = 0n; this.senvcfg = 0n; this.henvcfg = 0n; this.htimedelta = 0n;
+    this.mmu.pmp.reset();
+    this.mmu.flush('all');
+    this.mmu.resetCounters();
     this.cycleOffset = 0n; this.instretOffset = 0n; this.retired = 0;
     this.brk = false; this.fatal = undefined; this.waiting = false;
     this.bus.reservations[this.id] = -1;
     this.flushCodeCache();
+    this.ctxChanged();
+  }
+
+  /**
+   * Recomputes everything derived from privilege/V/mstatus/satp/vsatp/hgatp/PMP: the effective
+   * data privilege (MPRV), the MMU context, and drops the host-side translation caches.
+   */
+  ctxChanged(): void {
+    if (this.priv === PRV_M && this.mstatusMPRV) {
+      this.dataPriv = this.mstatusMPP;
+      this.dataVirt = this.mstatusMPP !== PRV_M && this.mstatusMPV === 1;
+    } else { this.dataPriv = this.priv; this.dataVirt = this.virt === 1; }
+    const m = this.mmu;
+    m.sMode = Number(this.satp >> 60n); m.sRoot = Number(this.satp & ((1n << 44n) - 1n)) * 4096; m.sAsid = Number((this.satp >> 44n) & 0xffffn);
+    m.vsMode = Number(this.vsatp >> 60n); m.vsRoot = Number(this.vsatp & ((1n << 44n) - 1n)) * 4096; m.vsAsid = Number((this.vsatp >> 44n) & 0xffffn);
+    m.gMode = Number(this.hgatp >> 60n); m.gRoot = Number(this.hgatp & ((1n << 44n) - 1n)) * 4096; m.vmid = Number((this.hgatp >> 44n) & 0x3fffn);
+    m.sum = this.mstatusSUM; m.mxr = this.mstatusMXR; m.vsum = this.vsSUM; m.vmxr = this.vsMXR;
+    m.clearHost();
+    const locked = m.pmp.anyLocked;
+    this.fphys = this.priv === PRV_M && !locked;
+    this.dphys = this.dataPriv === PRV_M && !locked;
+    this.intCheck = true;
+  }
+
+  // ------------------------------------------------------------------ interrupts ---------------
+  /** Drives one device interrupt line (mip bit number). A rising line wakes wfi and ends the current block. */
+  setIrqLine(bit: number, level: boolean): void {
+    const m = 1 << bit;
+    const old = this.irqLines;
+    this.irqLines = level ? old | m : old & ~m;
+    this.intCheck = true;
+    if (level && !(old & m)) { this.waiting = false; this.brk = true; }
+  }
+
+  /** Drives guest external interrupt line `n` (1..7, hgeip bit n). */
+  setGuestExternalLine(n: number, level: boolean): void {
+    const m = (1 << n) & GEI_MASK;
+    const old = this.hgeipLines;
+    this.hgeipLines = level ? old | m : old & ~m;
+    this.intCheck = true;
+    if (level && !(old & m)) { this.waiting = false; this.brk = true; }
+  }
+
+  /** Effective mip: software bits, device lines, hvip, the selected guest external line, SGEIP. */
+  mipValue(): number {
+    let v = this.mip | this.irqLines | this.hvip;
+    if (this.hsVGEIN !== 0 && ((this.hgeipLines >> this.hsVGEIN) & 1)) v |= VSEI;
+    if (this.hgeipLines & this.hgeie) v |= SGEI;
+    return v;
+  }
+
+  /** The interrupt to take now (bit number) or -1. Higher-privilege targets first, then priority order. */
+  pendingInterrupt(): number {
+    const pend = this.mipValue() & this.mie;
+    if (pend === 0) return -1;
+    const m = pend & ~this.mideleg;
+    const hs = pend & this.mideleg & ~this.hideleg;
+    const vs = pend & this.mideleg & this.hideleg;
+    let set = 0;
+    if (m && (this.priv < PRV_M || this.mstatusMIE)) set = m;
+    else if (hs && (this.virt === 1 || this.priv < PRV_S || (this.priv === PRV_S && this.mstatusSIE))) set = hs;
+    else if (vs && this.virt === 1 && (this.priv < PRV_S || this.vsSIE)) set = vs;
+    if (set === 0) return -1;
+    for (const b of IRQ_ORDER) if (set & (1 << b)) return b;
+    return -1;
+  }
+
+  /** Takes a pending enabled interrupt, if any (at an instruction boundary). */
+  private checkInterrupts(): boolean {
+    const bit = this.pendingInterrupt();
+    if (bit < 0) { this.intCheck = false; return false; }
+    this.waiting = false;
+    this.trap(bit, 0n, this.pc, false, 0n, 0, true);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ traps --------------------
+  /**
+   * Trap entry. `epc` is the PC of the trapping instruction (or of the next one, for interrupts).
+   * Delegation: medeleg/mideleg to HS when in S/U, then hedeleg/hideleg to VS when V=1.
+   */
+  trap(cause: number, tval: bigint, epc: number | bigint, gva = false, tval2 = 0n, tinst = 0, interrupt = false): void {
+    const epcU = typeof epc === 'bigint' ? BigInt.asUintN(64, epc) : BigInt.asUintN(64, BigInt(epc));
+    tval = BigInt.asUintN(64, tval);
+    const deleg = interrupt ? this.mideleg : this.medeleg;
+    const hdeleg = interrupt ? this.hideleg : this.hedeleg;
+    const intBit = interrupt ? 1n << 63n : 0n;
+    if (this.priv <= PRV_S && ((deleg >>> cause) & 1)) {
+      if (this.virt === 1 && ((hdeleg >>> cause) & 1)) {
+        // Into VS-mode. VS-level interrupt causes are reported as the S-level ones.
+        const vcause = interrupt && (cause === 2 || cause === 6 || cause === 10) ? cause - 1 : cause;
+        this.vsepc = epcU; this.vscause = intBit | BigInt(vcause); this.vstval = tval;
+        this.vsSPIE = this.vsSIE; this.vsSIE = 0; this.vsSPP = this.priv;
+        this.priv = PRV_S;
+        this.pc = this.vector(this.vstvec, interrupt, vcause);
+      } else {
+        this.sepc = epcU; this.scause = intBit | BigInt(cause); this.stval = tval;
+        this.htval = tval2; this.htinst = BigInt(tinst);
+        this.mstatusSPIE = this.mstatusSIE; this.mstatusSIE = 0; this.mstatusSPP = this.priv;
+        this.hsSPV = this.virt;
+        if (this.virt) this.hsSPVP = this.priv;
+        this.hsGVA = gva ? 1 : 0;
+        this.virt = 0; this.priv = PRV_S;
+        this.pc = this.vector(this.stvec, interrupt, cause);
+      }
+      this.ctxChanged();
+      return;
+    }
+    if (this.mtvec === 0n) {
+      this.fatal = { cause: intBit | BigInt(cause), tval, pc: epcU };
+      if (typeof epc === 'number') this.pc = epc;
+      this.brk = true;
+      return;
+    }
+    this.mepc = epcU; this.mcause = intBit | BigInt(cause); this.mtval = tval;
+    this.mtval2 = tval2; this.mtinst = BigInt(tinst);
+    this.mstatusMPIE = this.mstatusMIE; this.mstatusMIE = 0; this.mstatusMPP = this.priv;
+    this.mstatusMPV = this.virt; this.mstatusGVA = gva ? 1 : 0;
+    this.virt = 0; this.priv = PRV_M;
+    this.pc = this.vector(this.mtvec, interrupt, cause);
+    this.ctxChanged();
+  }
+
+  private vector(tvec: bigint, interrupt: boolean, cause: number): number {
+    const base = Number(BigInt.asIntN(64, tvec & ~3n));
+    return interrupt && (tvec & 1n) ? base + 4 * cause : base;
+  }
+
+  /** Raise the exception recorded by a failed memory access. */
+  private raise(epc: number): void { this.trap(this.excCause, this.excTval, epc, this.excGva, this.excTval2, this.excTinst); }
+
+  private illegal(d: Decoded, pc: number): false {
+    this.trap(Cause.IllegalInstruction, BigInt(d.raw >>> 0), pc);
+    return false;
+  }
+
+  private virtualInsn(d: Decoded, pc: number): false {
+    this.trap(Cause.VirtualInstruction, BigInt(d.raw >>> 0), pc);
+    return false;
+  }
+
+  /** Jump to a 64-bit target given as a pair; handles misalignment and unrepresentable targets. */
+  private jumpPair(lo: number, hi: number, pc: number): boolean {
+    if ((lo & 3) !== 0) { this.trap(Cause.InstructionMisaligned, pairToBigU(lo, hi), pc, this.virt === 1); return false; }
+    if (hi >= SAFE_HI || hi < -SAFE_HI) {
+      // No memory can exist there: the fetch faults with the exact address.
+      const paged = this.virt === 1 || (this.priv !== PRV_M && this.satp >> 60n !== 0n);
+      this.trap(paged ? Cause.InstructionPageFault : Cause.InstructionAccessFault, pairToBigU(lo, hi), pairToBigU(lo, hi), this.virt === 1);
+      return false;
+    }
+    this.pc = hi * TWO32 + (lo >>> 0);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ memory seam --------------
+  /**
+   * Virtual -> physical for the current access (fetch: priv/V; data: MPRV-effective priv/V;
+   * hlv/hsv: SPVP with V=1). Returns -1 after recording the fault in exc*.
+   */
+  private translate(lo: number, hi: number, access: Acc): number {
+    let pa: number;
+    if (this.hlsv) pa = this.mmu.translate(lo, hi, access, this.hsSPVP, true, this.hlvx);
+    else if (access === Acc.Fetch ? this.fphys : this.dphys) {
+      if (hi >= 0 && hi < SAFE_HI) return hi * TWO32 + (lo >>> 0);
+      this.excCause = access === Acc.Fetch ? Cause.InstructionAccessFault : access === Acc.Load ? Cause.LoadAccessFault : Cause.StoreAccessFault;
+      this.excTval = pairToBigU(lo, hi); this.excTval2 = 0n; this.excTinst = 0; this.excGva = false;
+      return -1;
+    } else if (access === Acc.Fetch) pa = this.mmu.translate(lo, hi, access, this.priv, this.virt === 1);
+    else pa = this.mmu.translate(lo, hi, access, this.dataPriv, this.dataVirt);
+    if (pa < 0) {
+      const m = this.mmu;
+      this.excCause = m.fCause; this.excTval = m.fTval; this.excTval2 = m.fTval2; this.excTinst = m.fTinst; this.excGva = m.fGva;
+    }
+    return pa;
   }
 
   // ------------------------------------------------------------------ registers (API) ----------
@@ -148,67 +383,6 @@ export class Hart implements CodeCacheOwner {
     if (rd !== 0) { this.xl[rd] = lo; this.xh[rd] = hi; }
   }
 
-  /** Drives one device interrupt line (mip bit number). A rising line wakes wfi and ends the current block. */
-  setIrqLine(bit: number, level: boolean): void {
-    const m = 1 << bit;
-    const old = this.irqLines;
-    this.irqLines = level ? old | m : old & ~m;
-    if (level && !(old & m)) { this.waiting = false; this.brk = true; }
-  }
-
-  // ------------------------------------------------------------------ traps --------------------
-  /** Trap entry (exceptions). `epc` is the PC of the trapping instruction. Delegation (medeleg/hedeleg) goes here later. */
-  trap(cause: number, tval: bigint, epc: number | bigint): void {
-    const epcU = typeof epc === 'bigint' ? BigInt.asUintN(64, epc) : BigInt.asUintN(64, BigInt(epc));
-    const c = BigInt(cause);
-    if (this.mtvec === 0n) {
-      this.fatal = { cause: c, tval: BigInt.asUintN(64, tval), pc: epcU };
-      if (typeof epc === 'number') this.pc = epc;
-      this.brk = true;
-      return;
-    }
-    this.mepc = epcU;
-    this.mcause = c;
-    this.mtval = BigInt.asUintN(64, tval);
-    this.mstatusMPIE = this.mstatusMIE;
-    this.mstatusMIE = 0;
-    this.mstatusMPP = this.priv;
-    this.priv = PRV_M;
-    this.pc = Number(BigInt.asIntN(64, this.mtvec & ~3n)); // direct mode; vectored only affects interrupts
-  }
-
-  /** Raise the exception recorded by a failed memory access. */
-  private raise(epc: number): void { this.trap(this.excCause, this.excTval, epc); }
-
-  private illegal(d: Decoded, pc: number): false {
-    this.trap(Cause.IllegalInstruction, BigInt(d.raw >>> 0), pc);
-    return false;
-  }
-
-  /** Jump to a 64-bit target given as a pair; handles misalignment and unrepresentable targets. */
-  private jumpPair(lo: number, hi: number, pc: number): boolean {
-    if ((lo & 3) !== 0) { this.trap(Cause.InstructionMisaligned, pairToBigU(lo, hi), pc); return false; }
-    if (hi >= SAFE_HI || hi < -SAFE_HI) {
-      // No memory can exist there: the fetch faults with the exact address.
-      this.trap(Cause.InstructionAccessFault, pairToBigU(lo, hi), pairToBigU(lo, hi));
-      return false;
-    }
-    this.pc = hi * TWO32 + (lo >>> 0);
-    return true;
-  }
-
-  // ------------------------------------------------------------------ memory seam --------------
-  /**
-   * Virtual -> physical. M-mode without MPRV: bare, the physical address is the 64-bit address
-   * itself. Returns -1 after recording the fault (cause per access type) in excCause/excTval.
-   */
-  private translate(lo: number, hi: number, access: Access): number {
-    if (hi >= 0 && hi < SAFE_HI) return hi * TWO32 + (lo >>> 0);
-    this.excCause = access === Access.Fetch ? Cause.InstructionAccessFault : access === Access.Load ? Cause.LoadAccessFault : Cause.StoreAccessFault;
-    this.excTval = pairToBigU(lo, hi);
-    return -1;
-  }
-
   /**
    * Ordinary load of `size` bytes at (lo, hi). Result (sign- or zero-extended) in rlo/rhi.
    * Misaligned ordinary loads/stores are emulated (split into byte accesses, each translated) —
@@ -217,7 +391,7 @@ export class Hart implements CodeCacheOwner {
   load(lo: number, hi: number, size: number, signed: boolean): boolean {
     let vlo: number, vhi: number;
     if ((lo & (size - 1)) === 0) {
-      const pa = this.translate(lo, hi, Access.Load);
+      const pa = this.translate(lo, hi, Acc.Load);
       if (pa < 0) return false;
       if (!this.bus.read(pa, size)) return this.accessFault(lo, hi, Cause.LoadAccessFault);
       vlo = this.bus.rlo; vhi = this.bus.rhi;
@@ -225,7 +399,7 @@ export class Hart implements CodeCacheOwner {
       vlo = 0; vhi = 0;
       for (let i = 0; i < size; i++) {
         add64(lo, hi, i, 0);
-        const pa = this.translate(R[0], R[1], Access.Load);
+        const pa = this.translate(R[0], R[1], Acc.Load);
         if (pa < 0) { this.excTval = pairToBigU(lo, hi); return false; }
         if (!this.bus.read(pa, 1)) return this.accessFault(lo, hi, Cause.LoadAccessFault);
         const b = this.bus.rlo & 0xff;
@@ -243,7 +417,7 @@ export class Hart implements CodeCacheOwner {
   /** Ordinary store of the low `size` bytes of (vlo, vhi) at (lo, hi); misaligned stores are emulated. */
   store(lo: number, hi: number, size: number, vlo: number, vhi: number): boolean {
     if ((lo & (size - 1)) === 0) {
-      const pa = this.translate(lo, hi, Access.Store);
+      const pa = this.translate(lo, hi, Acc.Store);
       if (pa < 0) return false;
       const r = this.bus.write(pa, size, vlo, vhi);
       if (r & W_FAULT) return this.accessFault(lo, hi, Cause.StoreAccessFault);
@@ -254,7 +428,7 @@ export class Hart implements CodeCacheOwner {
     const pas: number[] = [];
     for (let i = 0; i < size; i++) {
       add64(lo, hi, i, 0);
-      const pa = this.translate(R[0], R[1], Access.Store);
+      const pa = this.translate(R[0], R[1], Acc.Store);
       if (pa < 0) { this.excTval = pairToBigU(lo, hi); return false; }
       if (this.bus.ramOffset(pa, 1) < 0) return this.accessFault(lo, hi, Cause.StoreAccessFault); // no split MMIO stores
       pas.push(pa);
@@ -268,6 +442,7 @@ export class Hart implements CodeCacheOwner {
 
   private accessFault(lo: number, hi: number, cause: number): false {
     this.excCause = cause; this.excTval = pairToBigU(lo, hi);
+    this.excTval2 = 0n; this.excTinst = 0; this.excGva = this.hlsv || this.dataVirt;
     return false;
   }
 
@@ -288,13 +463,22 @@ export class Hart implements CodeCacheOwner {
   }
 
   // ------------------------------------------------------------------ fetch & code caches ------
-  /** Fetch+decode the instruction at `pc` (cached per RAM page). Records the fault on failure. */
+  /** Fetch+decode the instruction at `pc` (translated; decode cached per RAM page). Records the fault on failure. */
   fetch(pc: number): Decoded | undefined {
     const hi = Math.floor(pc / TWO32);
-    const pa = this.translate(pc | 0, hi | 0, Access.Fetch);
+    const pa = this.translate(pc | 0, hi | 0, Acc.Fetch);
     if (pa < 0) return undefined;
+    return this.decodeAt(pa, pc);
+  }
+
+  /** Decodes the instruction at physical `pa` (fetched at virtual `pc`); only RAM holds code. */
+  decodeAt(pa: number, pc: number): Decoded | undefined {
     const o = this.bus.ramOffset(pa, 4);
-    if (o < 0) { this.excCause = Cause.InstructionAccessFault; this.excTval = BigInt.asUintN(64, BigInt(pc)); return undefined; }
+    if (o < 0) {
+      this.excCause = Cause.InstructionAccessFault; this.excTval = BigInt.asUintN(64, BigInt(pc));
+      this.excTval2 = 0n; this.excTinst = 0; this.excGva = this.virt === 1;
+      return undefined;
+    }
     const page = o >>> PAGE_SHIFT;
     let arr = this.decoded.get(page);
     if (!arr) { arr = new Array<Decoded | undefined>(1 << (PAGE_SHIFT - 2)); this.decoded.set(page, arr); }
@@ -312,7 +496,7 @@ export class Hart implements CodeCacheOwner {
     this.decoded.delete(page);
     const list = this.blocksByPage.get(page);
     if (list) {
-      for (const b of list) if (this.blocks.get(b.pc) === b) this.blocks.delete(b.pc);
+      for (const b of list) if (this.blocks.get(b.pa) === b) this.blocks.delete(b.pa);
       this.blocksByPage.delete(page);
     }
   }
@@ -331,29 +515,47 @@ export class Hart implements CodeCacheOwner {
   run(budget: number): number {
     let done = 0;
     this.brk = false;
+    this.intCheck = true;
     if (this.engine === 'interpreter') {
-      while (done < budget && !this.brk) if (this.step()) done++;
+      while (done < budget && !this.brk) {
+        if (this.intCheck && this.checkInterrupts()) continue;
+        if (this.step()) done++;
+      }
       return done;
     }
+    const mmu = this.mmu, ft = mmu.ft, fa = mmu.fa, fs = mmu.fs, ramBase = this.bus.ram.base;
     while (done < budget && !this.brk) {
+      if (this.intCheck && this.checkInterrupts()) continue;
       const pc = this.pc;
-      let b: Block | null | undefined = this.blocks.get(pc);
-      if (b === undefined) b = this.compile(pc);
+      let pa: number;
+      if (this.fphys) pa = pc;
+      else {
+        // Fetch translation: host cache (a subset of the TLB; counts as a TLB hit) or the TLB/walker.
+        const g = Math.floor(pc / 4096), k = g & 255;
+        if (ft[k] === g) { pa = pc + fa[k] + ramBase; mmu.fetchHit(fs[k]); } else {
+          pa = this.translate(pc | 0, Math.floor(pc / TWO32) | 0, Acc.Fetch);
+          if (pa < 0) { this.raise(pc); continue; }
+        }
+      }
+      let b: Block | null | undefined = this.blocks.get(pa);
+      if (b === undefined || b.pc !== pc) b = this.compile(pc, pa);
       const left = budget - done;
       if (b !== null && b.len <= left) {
         const n = b.fn(left);
         done += n;
         this.retired += n;
-      } else if (this.step()) done++;
+      } else if (this.stepAt(pc, pa)) done++;
     }
     return done;
   }
 
-  private compile(pc: number): Block | null {
-    const b = compileBlock(this, pc);
+  private compile(pc: number, pa: number): Block | null {
+    const b = compileBlock(this, pc, pa);
     if (b === null) return null;
     this.compiledBlocks++;
-    this.blocks.set(pc, b);
+    const old = this.blocks.get(pa);
+    if (old) { const l = this.blocksByPage.get(old.page); if (l) l.splice(l.indexOf(old), 1); }
+    this.blocks.set(pa, b);
     let list = this.blocksByPage.get(b.page);
     if (!list) { list = []; this.blocksByPage.set(b.page, list); }
     list.push(b);
@@ -364,6 +566,14 @@ export class Hart implements CodeCacheOwner {
   step(): boolean {
     const pc = this.pc;
     const d = this.fetch(pc);
+    if (d === undefined) { this.raise(pc); return false; }
+    if (this.execute(d, pc)) { this.retired++; return true; }
+    return false;
+  }
+
+  /** One instruction whose fetch was already translated to `pa`. */
+  private stepAt(pc: number, pa: number): boolean {
+    const d = this.decodeAt(pa, pc);
     if (d === undefined) { this.raise(pc); return false; }
     if (this.execute(d, pc)) { this.retired++; return true; }
     return false;
@@ -471,27 +681,72 @@ export class Hart implements CodeCacheOwner {
       case Op.FENCE: break; // one hart, sequentially consistent memory: nothing to order
       case Op.FENCE_I: this.bus.clearCode(); this.flushCodeCache(); this.brk = true; break;
       case Op.ECALL: {
-        const cause = this.priv === PRV_M ? Cause.EcallM : Cause.EcallU;
-        if (this.ecallHook !== undefined && this.ecallHook(this, cause)) break;
+        const cause = this.priv === PRV_M ? Cause.EcallM : this.priv === PRV_U ? Cause.EcallU : this.virt ? Cause.EcallVS : Cause.EcallS;
+        if (this.ecallHook !== undefined && this.ecallHook(this, cause)) { this.intCheck = true; break; }
         this.trap(cause, 0n, pc); return false;
       }
-      case Op.EBREAK: this.trap(Cause.Breakpoint, BigInt.asUintN(64, BigInt(pc)), pc); return false;
+      case Op.EBREAK: this.trap(Cause.Breakpoint, BigInt.asUintN(64, BigInt(pc)), pc, this.virt === 1); return false;
       case Op.MRET: {
-        if (this.priv < PRV_M) return this.illegal(d, pc);
-        // priv <- MPP; MIE <- MPIE; MPIE <- 1; MPP <- least privileged mode (U); MPRV cleared when leaving M
+        if (this.priv < PRV_M) return this.virt ? this.virtualInsn(d, pc) : this.illegal(d, pc);
+        // priv <- MPP; V <- MPV (if MPP != M); MIE <- MPIE; MPIE <- 1; MPP <- U; MPRV cleared when leaving M
         this.mstatusMIE = this.mstatusMPIE;
         this.mstatusMPIE = 1;
         this.priv = this.mstatusMPP;
+        this.virt = this.priv !== PRV_M ? this.mstatusMPV : 0;
+        this.mstatusMPV = 0;
         this.mstatusMPP = PRV_U;
         if (this.priv !== PRV_M) this.mstatusMPRV = 0;
+        this.ctxChanged();
         bigToPair(this.mepc);
-        if (!this.jumpPair(R[0], R[1], pc)) return false;
-        return true;
+        return this.jumpPair(R[0], R[1], pc);
+      }
+      case Op.SRET: {
+        if (this.virt) {
+          if (this.priv === PRV_U || this.hsVTSR) return this.virtualInsn(d, pc);
+          // VS-mode sret: vsstatus
+          this.priv = this.vsSPP; this.vsSIE = this.vsSPIE; this.vsSPIE = 1; this.vsSPP = PRV_U;
+          this.ctxChanged();
+          bigToPair(this.vsepc);
+          return this.jumpPair(R[0], R[1], pc);
+        }
+        if (this.priv === PRV_U || (this.priv === PRV_S && this.mstatusTSR)) return this.illegal(d, pc);
+        this.priv = this.mstatusSPP; this.mstatusSIE = this.mstatusSPIE; this.mstatusSPIE = 1; this.mstatusSPP = PRV_U;
+        this.mstatusMPRV = 0; // the new privilege is never M
+        this.virt = this.hsSPV;
+        this.ctxChanged();
+        bigToPair(this.sepc);
+        return this.jumpPair(R[0], R[1], pc);
       }
       case Op.WFI:
-        if (this.priv === PRV_U && this.mstatusTW) return this.illegal(d, pc);
-        this.waiting = true; this.brk = true; break;
-      case Op.SRET: case Op.SFENCE_VMA: return this.illegal(d, pc); // no S-mode in this issue
+        if (this.priv < PRV_M && this.mstatusTW) return this.illegal(d, pc);
+        if (this.virt) { if (this.priv === PRV_U || this.hsVTW) return this.virtualInsn(d, pc); } else if (this.priv === PRV_U) return this.illegal(d, pc);
+        if ((this.mipValue() & this.mie) === 0) { this.waiting = true; this.brk = true; }
+        break;
+      case Op.SFENCE_VMA: {
+        if (this.virt) { if (this.priv === PRV_U || this.hsVTVM) return this.virtualInsn(d, pc); } else if (this.priv === PRV_U || (this.priv === PRV_S && this.mstatusTVM)) return this.illegal(d, pc);
+        const scope = { asid: d.rs2 === 0 ? undefined : xl[d.rs2] & ASID_MASK, vaddr: d.rs1 === 0 ? undefined : pairToBigU(al, ah) };
+        if (this.virt) this.mmu.flush('hfence.vvma', scope, 'sfence.vma'); else this.mmu.flush('sfence.vma', scope);
+        break;
+      }
+      case Op.HFENCE_VVMA: case Op.HFENCE_GVMA: {
+        if (this.virt) return this.virtualInsn(d, pc);
+        if (this.priv === PRV_U || (d.op === Op.HFENCE_GVMA && this.priv === PRV_S && this.mstatusTVM)) return this.illegal(d, pc);
+        if (d.op === Op.HFENCE_VVMA) this.mmu.flush('hfence.vvma', { asid: d.rs2 === 0 ? undefined : xl[d.rs2] & ASID_MASK, vaddr: d.rs1 === 0 ? undefined : pairToBigU(al, ah) });
+        else this.mmu.flush('hfence.gvma', { vmid: d.rs2 === 0 ? undefined : xl[d.rs2] & VMID_MASK, gpa: d.rs1 === 0 ? undefined : pairToBigU(al, ah) << 2n });
+        break;
+      }
+      case Op.HLV: case Op.HSV: {
+        if (this.virt) return this.virtualInsn(d, pc);
+        if (this.priv === PRV_U && !this.hsHU) return this.illegal(d, pc);
+        this.hlsv = true; this.hlvx = (d.imm & 2) !== 0;
+        let ok: boolean;
+        if (d.op === Op.HLV) ok = this.load(al, ah, d.width, (d.imm & 1) === 0);
+        else ok = this.store(al, ah, d.width, bl, bh);
+        this.hlsv = false; this.hlvx = false;
+        if (!ok) { this.raise(pc); return false; }
+        if (d.op === Op.HLV) this.wr(rd, this.rlo, this.rhi);
+        break;
+      }
       case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
         if (!this.csrOp(d, pc)) return false;
         break;
@@ -514,7 +769,7 @@ export class Hart implements CodeCacheOwner {
       this.trap(d.op === Op.LR ? Cause.LoadMisaligned : Cause.StoreMisaligned, pairToBigU(al, ah), pc);
       return false;
     }
-    const acc = d.op === Op.LR ? Access.Load : Access.Store;
+    const acc = d.op === Op.LR ? Acc.Load : d.op === Op.SC ? Acc.Store : Acc.Amo;
     const pa = this.translate(al, ah, acc);
     if (pa < 0) { this.raise(pc); return false; }
     const fault = d.op === Op.LR ? Cause.LoadAccessFault : Cause.StoreAccessFault;
@@ -552,22 +807,48 @@ export class Hart implements CodeCacheOwner {
   }
 
   // ------------------------------------------------------------------ Zicsr --------------------
+  /**
+   * Access check for CSR `num` in the current mode: 0 allowed, 1 illegal instruction, 2 virtual
+   * instruction (H 1.0: an access that HS-mode could make, attempted from VS/VU).
+   */
+  private csrAccess(num: number, writes: boolean): number {
+    if (this.csrRead(num) === undefined) return 1;
+    const lvl = (num >>> 8) & 3;
+    const ro = (num >>> 10) === 3;
+    if (this.priv === PRV_M) return writes && ro ? 1 : 0;
+    if (lvl === 3) return 1;
+    if (this.virt) {
+      if (lvl === 2) return writes && ro ? 1 : 2;
+      if (lvl === 1 && this.priv === PRV_U) return 2;
+      if (num === CSR.satp && this.hsVTVM) return 2;
+    } else {
+      if (this.priv === PRV_U && lvl !== 0) return 1;
+      if ((num === CSR.satp || num === CSR.hgatp) && this.mstatusTVM) return 1;
+    }
+    if (writes && ro) return 1;
+    if (num >= 0xc00 && num <= 0xc1f) {
+      const bit = num & 31;
+      if (((this.mcounteren >>> bit) & 1) === 0) return 1;
+      if (this.virt) {
+        if (((this.hcounteren >>> bit) & 1) === 0) return 2;
+        if (this.priv === PRV_U && ((this.scounteren >>> bit) & 1) === 0) return 2;
+      } else if (this.priv === PRV_U && ((this.scounteren >>> bit) & 1) === 0) return 1;
+    }
+    return 0;
+  }
+
   private csrOp(d: Decoded, pc: number): boolean {
-    const num = d.csr;
     const isImm = d.op >= Op.CSRRWI;
     const src = isImm ? BigInt(d.imm) : pairToBigU(this.xl[d.rs1], this.xh[d.rs1]);
     const kind = isImm ? d.op - 3 : d.op; // CSRRW/CSRRS/CSRRC
     const writes = kind === Op.CSRRW || d.rs1 !== 0; // csrrs/c with x0 / zimm 0 do not write
     const reads = kind !== Op.CSRRW || d.rd !== 0;
-    if (((num >>> 8) & 3) > this.priv) return this.illegal(d, pc);
-    if (num >= 0xc00 && num <= 0xc1f && this.priv < PRV_M && ((this.mcounteren >>> (num & 31)) & 1) === 0) return this.illegal(d, pc);
-    if (writes && (num >>> 10) === 3) return this.illegal(d, pc); // read-only CSR
-    let old = 0n;
-    if (reads || kind !== Op.CSRRW) {
-      const v = this.csrRead(num);
-      if (v === undefined) return this.illegal(d, pc);
-      old = v;
-    } else if (this.csrRead(num) === undefined) return this.illegal(d, pc);
+    const chk = this.csrAccess(d.csr, writes);
+    if (chk === 1) return this.illegal(d, pc);
+    if (chk === 2) return this.virtualInsn(d, pc);
+    const num = this.virt ? (VS_REDIRECT[d.csr] ?? d.csr) : d.csr;
+    let old = this.csrRead(num) ?? 0n;
+    if (num === CSR.time && this.virt) old = BigInt.asUintN(64, old + this.htimedelta);
     if (writes) {
       const nv = kind === Op.CSRRW ? src : kind === Op.CSRRS ? old | src : old & ~src;
       this.csrWrite(num, nv);
@@ -576,70 +857,199 @@ export class Hart implements CodeCacheOwner {
     return true;
   }
 
+  private counterValue(which: 0 | 2): bigint {
+    const inhibited = (this.mcountinhibit >> which) & 1;
+    if (which === 0) return BigInt.asUintN(64, inhibited ? this.cycleFrozen : BigInt(this.retired) + this.cycleOffset);
+    return BigInt.asUintN(64, inhibited ? this.instretFrozen : BigInt(this.retired) + this.instretOffset);
+  }
+
   /**
-   * Reads a CSR (no privilege check; callers check). Returns undefined for CSRs that do not exist.
-   * Also the debugger's read path (no side effects).
+   * Reads a CSR by its number as seen from M-mode (no privilege check, no V=1 redirection; callers
+   * do both). Returns undefined for CSRs that do not exist. Also the debugger's read path (no side effects).
    */
   csrRead(num: number): bigint | undefined {
     switch (num) {
-      case CSR.mstatus: // UXL = 2 (64-bit U-mode)
-        return (2n << 32n) | BigInt((this.mstatusMIE << 3) | (this.mstatusMPIE << 7) | (this.mstatusMPP << 11) | (this.mstatusMPRV << 17) | (this.mstatusTW << 21));
-      case CSR.misa: return (2n << 62n) | (1n << 0n) | (1n << 8n) | (1n << 12n) | (1n << 20n); // RV64 I M A U
-      case CSR.mcounteren: return BigInt(this.mcounteren);
+      case CSR.mstatus:
+        return (2n << 32n) | (2n << 34n) | (BigInt(this.mstatusGVA) << 38n) | (BigInt(this.mstatusMPV) << 39n) | BigInt(
+          (this.mstatusSIE << 1) | (this.mstatusMIE << 3) | (this.mstatusSPIE << 5) | (this.mstatusMPIE << 7) | (this.mstatusSPP << 8) |
+          (this.mstatusMPP << 11) | (this.mstatusMPRV << 17) | (this.mstatusSUM << 18) | (this.mstatusMXR << 19) |
+          (this.mstatusTVM << 20) | (this.mstatusTW << 21) | (this.mstatusTSR << 22));
+      case CSR.sstatus:
+        return (2n << 32n) | BigInt((this.mstatusSIE << 1) | (this.mstatusSPIE << 5) | (this.mstatusSPP << 8) | (this.mstatusSUM << 18) | (this.mstatusMXR << 19));
+      case CSR.vsstatus:
+        return (2n << 32n) | BigInt((this.vsSIE << 1) | (this.vsSPIE << 5) | (this.vsSPP << 8) | (this.vsSUM << 18) | (this.vsMXR << 19));
+      case CSR.hstatus:
+        return (2n << 32n) | BigInt((this.hsGVA << 6) | (this.hsSPV << 7) | (this.hsSPVP << 8) | (this.hsHU << 9) | (this.hsVGEIN << 12) |
+          (this.hsVTVM << 20) | (this.hsVTW << 21) | (this.hsVTSR << 22));
+      case CSR.misa: return (2n << 62n) | BigInt((1 << 0) | (1 << 7) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20)); // RV64 I M A S U H
+      case CSR.medeleg: return BigInt(this.medeleg);
+      case CSR.mideleg: return BigInt(this.mideleg);
+      case CSR.hedeleg: return BigInt(this.hedeleg);
+      case CSR.hideleg: return BigInt(this.hideleg);
       case CSR.mie: return BigInt(this.mie);
-      case CSR.mip: return BigInt(this.mip | this.irqLines);
+      case CSR.mip: return BigInt(this.mipValue());
+      case CSR.sie: return BigInt(this.mie & this.mideleg & (SSI | STI | SEI));
+      case CSR.sip: return BigInt(this.mipValue() & this.mideleg & (SSI | STI | SEI));
+      case CSR.hie: return BigInt(this.mie & (VSSI | VSTI | VSEI | SGEI));
+      case CSR.hip: return BigInt(this.mipValue() & (VSSI | VSTI | VSEI | SGEI));
+      case CSR.hvip: return BigInt(this.hvip);
+      case CSR.vsie: return BigInt((this.mie & this.hideleg & HIDELEG_MASK) >> 1);
+      case CSR.vsip: return BigInt((this.mipValue() & this.hideleg & HIDELEG_MASK) >> 1);
+      case CSR.hgeie: return BigInt(this.hgeie);
+      case CSR.hgeip: return BigInt(this.hgeipLines & GEI_MASK);
+      case CSR.mcounteren: return BigInt(this.mcounteren);
+      case CSR.scounteren: return BigInt(this.scounteren);
+      case CSR.hcounteren: return BigInt(this.hcounteren);
+      case CSR.mcountinhibit: return BigInt(this.mcountinhibit);
       case CSR.mtvec: return this.mtvec;
+      case CSR.stvec: return this.stvec;
+      case CSR.vstvec: return this.vstvec;
       case CSR.mscratch: return this.mscratch;
+      case CSR.sscratch: return this.sscratch;
+      case CSR.vsscratch: return this.vsscratch;
       case CSR.mepc: return this.mepc;
+      case CSR.sepc: return this.sepc;
+      case CSR.vsepc: return this.vsepc;
       case CSR.mcause: return this.mcause;
+      case CSR.scause: return this.scause;
+      case CSR.vscause: return this.vscause;
       case CSR.mtval: return this.mtval;
-      case CSR.mcountinhibit: return 0n;
-      case CSR.mcycle: case CSR.cycle: return BigInt.asUintN(64, BigInt(this.retired) + this.cycleOffset);
-      case CSR.minstret: case CSR.instret: return BigInt.asUintN(64, BigInt(this.retired) + this.instretOffset);
+      case CSR.stval: return this.stval;
+      case CSR.vstval: return this.vstval;
+      case CSR.mtval2: return this.mtval2;
+      case CSR.mtinst: return this.mtinst;
+      case CSR.htval: return this.htval;
+      case CSR.htinst: return this.htinst;
+      case CSR.satp: return this.satp;
+      case CSR.vsatp: return this.vsatp;
+      case CSR.hgatp: return this.hgatp;
+      case CSR.menvcfg: return this.menvcfg;
+      case CSR.senvcfg: return this.senvcfg;
+      case CSR.henvcfg: return this.henvcfg;
+      case CSR.htimedelta: return this.htimedelta;
+      case CSR.mcycle: case CSR.cycle: return this.counterValue(0);
+      case CSR.minstret: case CSR.instret: return this.counterValue(2);
       case CSR.time: return BigInt.asUintN(64, this.timeSource());
       case CSR.mvendorid: case CSR.marchid: case CSR.mimpid: case CSR.mconfigptr: return 0n;
       case CSR.mhartid: return BigInt(this.id);
     }
-    if (num >= 0x3a0 && num <= 0x3af) return (num & 1) ? undefined : this.pmpcfg[num - 0x3a0]; // RV64: odd pmpcfg do not exist
-    if (num >= 0x3b0 && num <= 0x3ef) return this.pmpaddr[num - 0x3b0];
+    if (num >= 0x3a0 && num <= 0x3af) return (num & 1) ? undefined : this.mmu.pmp.readCfg(num - 0x3a0); // RV64: odd pmpcfg do not exist
+    if (num >= 0x3b0 && num <= 0x3ef) return this.mmu.pmp.readAddr(num - 0x3b0);
     if ((num >= 0xb03 && num <= 0xb1f) || (num >= 0xc03 && num <= 0xc1f) || (num >= 0x323 && num <= 0x33f)) return 0n; // hpm counters/events: hardwired 0
     return undefined;
   }
 
-  /** Writes a CSR with WARL legalisation (no privilege check). Unknown CSRs are ignored. */
+  private static legalTvec(v: bigint, old: bigint): bigint {
+    // WARL: mode 0 (direct) or 1 (vectored); the base must be a representable address (|addr| < 2^53).
+    const legal = (v & ~3n) | (v & 1n);
+    return Number.isSafeInteger(Number(BigInt.asIntN(64, legal))) ? legal : old;
+  }
+
+  /** Writes a CSR (number as seen from M-mode) with WARL legalisation (no privilege check). Unknown CSRs are ignored. */
   csrWrite(num: number, v: bigint): void {
     v = BigInt.asUintN(64, v);
+    const lo = Number(v & 0xffffffffn);
+    const bit = (n: number): number => (lo >>> n) & 1;
     switch (num) {
       case CSR.mstatus: {
-        this.mstatusMIE = Number((v >> 3n) & 1n);
-        this.mstatusMPIE = Number((v >> 7n) & 1n);
-        const mpp = Number((v >> 11n) & 3n);
-        if (mpp === PRV_U || mpp === PRV_M) this.mstatusMPP = mpp; // WARL: S (1) and 2 are not legal: keep
-        this.mstatusMPRV = Number((v >> 17n) & 1n);
-        this.mstatusTW = Number((v >> 21n) & 1n);
+        this.mstatusSIE = bit(1); this.mstatusMIE = bit(3); this.mstatusSPIE = bit(5); this.mstatusMPIE = bit(7); this.mstatusSPP = bit(8);
+        const mpp = (lo >>> 11) & 3;
+        if (mpp !== 2) this.mstatusMPP = mpp; // WARL: 2 is reserved: keep
+        this.mstatusMPRV = bit(17); this.mstatusSUM = bit(18); this.mstatusMXR = bit(19);
+        this.mstatusTVM = bit(20); this.mstatusTW = bit(21); this.mstatusTSR = bit(22);
+        this.mstatusGVA = Number((v >> 38n) & 1n); this.mstatusMPV = Number((v >> 39n) & 1n);
         break;
       }
-      case CSR.mcounteren: this.mcounteren = Number(v & 0xffffffffn) >>> 0; break;
-      case CSR.mie: this.mie = Number(v & 0x888n); break;
-      case CSR.mtvec: {
-        // WARL: mode 0 (direct) or 1 (vectored); the base must be a representable address (|addr| < 2^53).
-        const legal = (v & ~3n) | (v & 1n);
-        if (Number.isSafeInteger(Number(BigInt.asIntN(64, legal)))) this.mtvec = legal;
+      case CSR.sstatus:
+        this.mstatusSIE = bit(1); this.mstatusSPIE = bit(5); this.mstatusSPP = bit(8); this.mstatusSUM = bit(18); this.mstatusMXR = bit(19);
+        break;
+      case CSR.vsstatus:
+        this.vsSIE = bit(1); this.vsSPIE = bit(5); this.vsSPP = bit(8); this.vsSUM = bit(18); this.vsMXR = bit(19);
+        break;
+      case CSR.hstatus: {
+        this.hsGVA = bit(6); this.hsSPV = bit(7); this.hsSPVP = bit(8); this.hsHU = bit(9);
+        const vgein = (lo >>> 12) & 0x3f;
+        if (vgein <= 7) this.hsVGEIN = vgein; // WARL: 0..GEILEN
+        this.hsVTVM = bit(20); this.hsVTW = bit(21); this.hsVTSR = bit(22);
         break;
       }
+      case CSR.medeleg: this.medeleg = lo & MEDELEG_MASK; break;
+      case CSR.mideleg: this.mideleg = (lo & MIDELEG_WRITABLE) | MIDELEG_RO1; break;
+      case CSR.hedeleg: this.hedeleg = lo & HEDELEG_MASK; break;
+      case CSR.hideleg: this.hideleg = lo & HIDELEG_MASK; break;
+      case CSR.mie: this.mie = lo & MIE_MASK; break;
+      case CSR.mip: this.mip = lo & (SSI | STI | SEI); this.hvip = (this.hvip & ~VSSI) | (lo & VSSI); break;
+      case CSR.sie: { const m = this.mideleg & (SSI | STI | SEI); this.mie = (this.mie & ~m) | (lo & m); break; }
+      case CSR.sip: { const m = this.mideleg & SSI; this.mip = (this.mip & ~m) | (lo & m); break; }
+      case CSR.hie: { const m = VSSI | VSTI | VSEI | SGEI; this.mie = (this.mie & ~m) | (lo & m); break; }
+      case CSR.hip: this.hvip = (this.hvip & ~VSSI) | (lo & VSSI); break;
+      case CSR.hvip: this.hvip = lo & HVIP_MASK; break;
+      case CSR.vsie: { const m = this.hideleg & HIDELEG_MASK; this.mie = (this.mie & ~m) | ((lo << 1) & m); break; }
+      case CSR.vsip: { const m = this.hideleg & VSSI; this.hvip = (this.hvip & ~m) | ((lo << 1) & m); break; }
+      case CSR.hgeie: this.hgeie = lo & GEI_MASK; break;
+      case CSR.mcounteren: this.mcounteren = lo >>> 0; break;
+      case CSR.scounteren: this.scounteren = lo >>> 0; break;
+      case CSR.hcounteren: this.hcounteren = lo >>> 0; break;
+      case CSR.mcountinhibit: {
+        const nv = lo & 5; // CY and IR (TM does not exist; hpm counters are hardwired 0)
+        const cur0 = this.counterValue(0), cur2 = this.counterValue(2);
+        if ((nv & 1) && !(this.mcountinhibit & 1)) this.cycleFrozen = cur0;
+        if (!(nv & 1) && (this.mcountinhibit & 1)) this.cycleOffset = this.cycleFrozen - BigInt(this.retired) - 1n;
+        if ((nv & 4) && !(this.mcountinhibit & 4)) this.instretFrozen = cur2 + 1n; // this instruction still retires
+        if (!(nv & 4) && (this.mcountinhibit & 4)) this.instretOffset = this.instretFrozen - BigInt(this.retired) - 1n;
+        this.mcountinhibit = nv;
+        break;
+      }
+      case CSR.mtvec: this.mtvec = Hart.legalTvec(v, this.mtvec); break;
+      case CSR.stvec: this.stvec = Hart.legalTvec(v, this.stvec); break;
+      case CSR.vstvec: this.vstvec = Hart.legalTvec(v, this.vstvec); break;
       case CSR.mscratch: this.mscratch = v; break;
+      case CSR.sscratch: this.sscratch = v; break;
+      case CSR.vsscratch: this.vsscratch = v; break;
       case CSR.mepc: this.mepc = v & ~3n; break; // IALIGN=32
+      case CSR.sepc: this.sepc = v & ~3n; break;
+      case CSR.vsepc: this.vsepc = v & ~3n; break;
       case CSR.mcause: this.mcause = v; break;
+      case CSR.scause: this.scause = v; break;
+      case CSR.vscause: this.vscause = v; break;
       case CSR.mtval: this.mtval = v; break;
+      case CSR.stval: this.stval = v; break;
+      case CSR.vstval: this.vstval = v; break;
+      case CSR.mtval2: this.mtval2 = v; break;
+      case CSR.mtinst: this.mtinst = v; break;
+      case CSR.htval: this.htval = v; break;
+      case CSR.htinst: this.htinst = v; break;
+      case CSR.satp: case CSR.vsatp: {
+        const mode = v >> 60n;
+        if (mode !== 0n && mode !== 8n && mode !== 9n) break; // unsupported mode: the whole write is ignored
+        if (num === CSR.satp) this.satp = v; else this.vsatp = v;
+        break;
+      }
+      case CSR.hgatp: {
+        const mode = v >> 60n;
+        if (mode !== 0n && mode !== 8n && mode !== 9n) break;
+        const ppn = v & ((1n << 44n) - 1n) & ~3n; // 16 KiB-aligned root: PPN[1:0] read-only zero
+        this.hgatp = (mode << 60n) | (((v >> 44n) & BigInt(VMID_MASK)) << 44n) | ppn;
+        break;
+      }
+      case CSR.menvcfg: this.menvcfg = v & 1n; break; // FIOM only (no Zicbom/Svpbmt/Sstc)
+      case CSR.senvcfg: this.senvcfg = v & 1n; break;
+      case CSR.henvcfg: this.henvcfg = v & 1n; break;
+      case CSR.htimedelta: this.htimedelta = v & U64; break;
       // The written value is what the next instruction reads: this instruction's own retirement is
       // counted after the write, so compensate by one.
-      case CSR.mcycle: this.cycleOffset = v - BigInt(this.retired) - 1n; break;
-      case CSR.minstret: this.instretOffset = v - BigInt(this.retired) - 1n; break;
+      case CSR.mcycle:
+        if (this.mcountinhibit & 1) this.cycleFrozen = v; else this.cycleOffset = v - BigInt(this.retired) - 1n;
+        break;
+      case CSR.minstret:
+        if (this.mcountinhibit & 4) this.instretFrozen = v; else this.instretOffset = v - BigInt(this.retired) - 1n;
+        break;
       default:
-        if (num >= 0x3a0 && num <= 0x3af && !(num & 1)) this.pmpcfg[num - 0x3a0] = v & 0x9f9f9f9f9f9f9f9fn; // WARL: reserved bits 5-6 of each byte read 0
-        else if (num >= 0x3b0 && num <= 0x3ef) this.pmpaddr[num - 0x3b0] = v & ((1n << 54n) - 1n); // 56-bit physical addresses
-        break; // misa, mip (no software-writable bits with M only), hpm*: read-only or hardwired
+        if (num >= 0x3a0 && num <= 0x3af && !(num & 1)) this.mmu.pmp.writeCfg(num - 0x3a0, v);
+        else if (num >= 0x3b0 && num <= 0x3ef) this.mmu.pmp.writeAddr(num - 0x3b0, v);
+        break; // misa, hpm*: read-only or hardwired
     }
+    this.ctxChanged();
   }
 
   /** Is the first instruction at `pc` one that compiled blocks never contain? */

@@ -23,7 +23,10 @@ import type { Hart } from './hart';
 import { PAGE_SHIFT } from '../../machine/bus';
 
 export interface Block {
+  /** Virtual address the block was compiled for (its code embeds it). */
   pc: number;
+  /** Physical address of the first instruction (the cache key). */
+  pa: number;
   /** RAM page index holding the block (blocks never cross a page). */
   page: number;
   len: number;
@@ -45,28 +48,41 @@ function splitPair(v: number): [number, number] {
 
 type Factory = (...args: unknown[]) => (budget: number) => number;
 
-export function compileBlock(h: Hart, pc: number): Block | null {
+/**
+ * Compiles the block at virtual `pc`, whose first instruction was fetched (translated through the
+ * TLB, execute permission checked) at physical `pa`. The block stays inside that 4 KiB page, so
+ * the same translation covers all of it.
+ */
+export function compileBlock(h: Hart, pc: number, pa: number): Block | null {
   const ops: Decoded[] = [];
-  const startOff = h.bus.ramOffset(pc, 4);
+  const startOff = h.bus.ramOffset(pa, 4);
   if (startOff < 0) return null;
   const page = startOff >>> PAGE_SHIFT;
-  let cur = pc;
+  let cur = pc, curPa = pa;
   while (ops.length < MAX_BLOCK) {
-    const off = h.bus.ramOffset(cur, 4);
+    const off = h.bus.ramOffset(curPa, 4);
     if (off < 0 || (off >>> PAGE_SHIFT) !== page) break;
-    const d = h.fetch(cur);
+    const d = h.decodeAt(curPa, cur);
     if (d === undefined || isSystem(d.op)) break;
     ops.push(d);
-    cur += 4;
+    cur += 4; curPa += 4;
     if (isBranch(d.op)) break;
   }
   // First instruction is a system instruction (or undecodable): a sentinel that makes the runner
   // interpret it, cached like a block so that the lookup stays cheap.
-  if (ops.length === 0) return { pc, page, len: Number.MAX_SAFE_INTEGER, fn: () => 0, source: '' };
+  if (ops.length === 0) return { pc, pa, page, len: Number.MAX_SAFE_INTEGER, fn: () => 0, source: '' };
 
   const len = ops.length;
   const ram = h.bus.ram;
   const RB = ram.base;
+  const lru = h.mmu.tlb.replacement === 'lru';
+  // Virtual address V -> RAM offset O (or -1 for the slow path). Physical mode (M-mode without
+  // locked PMP entries): O = V - RAM base. Otherwise the host cache (tag/adj/slot arrays, a subset
+  // of the modelled TLB): a hit counts as a TLB hit (ck[1]) and refreshes the entry's LRU stamp.
+  const xlate = (s1: number, imm: number, w: number, k: 'q' | 'w'): string =>
+    `V=${H(s1)}*4294967296+(${L(s1)}>>>0)+${imm};` +
+    `if(h.dphys){O=V-${RB};}else ${w > 1 ? `if((V&${w - 1})===0)` : ''}{G=Math.floor(V/4096);K=G&255;` +
+    `if(${k}t[K]===G){O=V+${k}a[K];T=${k}s[K];if(T>=0){${lru ? 'st[T]=++ck[0];' : ''}ck[1]++;}}else O=-1;}${w > 1 ? 'else O=-1;' : ''}`;
   let body = '';
   for (let i = 0; i < len; i++) {
     const d = ops[i];
@@ -160,7 +176,7 @@ export function compileBlock(h: Hart, pc: number): Block | null {
           case Op.LWU: fast = 'A=m32[O>>>2];B=0;'; break;
           default: fast = 'T=O>>>2;A=m32[T];B=m32[T+1];'; break;
         }
-        c = `O=${H(s1)}*4294967296+(${L(s1)}>>>0)+${imm - RB};` +
+        c = xlate(s1, imm, w, 'q') +
           `if(O>=0&&O<=${ram.size - w}${align}){${fast}}else{if(!h.loadSlow(${ipc},${s1},${imm},${w},${signed}))${exitTrap}A=h.rlo;B=h.rhi;}` +
           (rd === 0 ? '' : `xl[${rd}]=A;xh[${rd}]=B;`);
         break;
@@ -175,7 +191,7 @@ export function compileBlock(h: Hart, pc: number): Block | null {
           case Op.SW: fast = `m32[O>>>2]=${L(s2)};`; break;
           default: fast = `T=O>>>2;m32[T]=${L(s2)};m32[T+1]=${H(s2)};`; break;
         }
-        c = `O=${H(s1)}*4294967296+(${L(s1)}>>>0)+${imm - RB};` +
+        c = xlate(s1, imm, w, 'w') +
           `if(O>=0&&O<=${ram.size - w}${align}&&pf[O>>>${PAGE_SHIFT}]===0){${fast}}else{if(!h.storeSlow(${ipc},${s1},${imm},${s2},${w}))${exitTrap}${afterSlow}}`;
         break;
       }
@@ -220,8 +236,11 @@ export function compileBlock(h: Hart, pc: number): Block | null {
   }
   const last = ops[len - 1];
   if (!isBranch(last.op)) body += `h.pc=${pc + 4 * len};return n+${len};\n`;
-  const source = `return function block_${pc.toString(16).replace('-', 'm')}(budget){\nlet n=0,A=0,B=0,T=0,O=0;\nfor(;;){\n${body}}\n};`;
-  const factory = new Function('h', 'xl', 'xh', 'm8u', 'm8s', 'm16u', 'm16s', 'm32', 'pf', 'ops', 'rt', 'R', source) as Factory;
-  const fn = factory(h, h.xl, h.xh, ram.u8, ram.i8, ram.u16, ram.i16, ram.i32, ram.pageFlags, ops, alu, alu.R);
-  return { pc, page, len, fn, source };
+  const source = `return function block_${pc.toString(16).replace('-', 'm')}(budget){\nlet n=0,A=0,B=0,T=0,O=0,V=0,G=0,K=0;\nfor(;;){\n${body}}\n};`;
+  const factory = new Function('h', 'xl', 'xh', 'm8u', 'm8s', 'm16u', 'm16s', 'm32', 'pf', 'ops', 'rt', 'R',
+    'qt', 'qa', 'qs', 'wt', 'wa', 'ws', 'st', 'ck', source) as Factory;
+  const m = h.mmu;
+  const fn = factory(h, h.xl, h.xh, ram.u8, ram.i8, ram.u16, ram.i16, ram.i32, ram.pageFlags, ops, alu, alu.R,
+    m.rt, m.ra, m.rs, m.wt, m.wa, m.ws, m.tlb.stamp, m.tlb.clock);
+  return { pc, pa, page, len, fn, source };
 }
