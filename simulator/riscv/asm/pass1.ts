@@ -45,7 +45,7 @@ interface Frame {
 }
 
 interface Capture {
-  kind: 'macro' | 'rept' | 'irp';
+  kind: 'macro' | 'rept' | 'irp' | 'irpc';
   depth: number;
   body: SourceLine[];
   start: DirectiveStmt;
@@ -219,11 +219,10 @@ export class Pass1 {
     } else {
       const [param, ...values] = cap.start.args;
       const name = param?.tokens[0]?.text;
-      if (!name) return this.error(cap.start.range, '.irp needs a parameter name');
-      for (const v of values) {
-        const text = this.argText(v.tokens);
-        lines.push(...cap.body.map((b) => ({ ...b, text: substitute(b.text, new Map([[name, text]]), '') })));
-      }
+      if (!name) return this.error(cap.start.range, `${cap.start.name} needs a parameter name`);
+      // .irp: one repetition per argument; .irpc: one per character of its single argument.
+      const items = cap.kind === 'irp' ? values.map((v) => this.argText(v.tokens)) : [...values.map((v) => this.argText(v.tokens)).join(',')];
+      for (const text of items) lines.push(...cap.body.map((b) => ({ ...b, text: substitute(b.text, new Map([[name, text]]), '') })));
     }
     this.stack.push({ lines, index: 0, kind: 'rept', site: frame?.site, macro: frame?.macro });
   }
@@ -553,6 +552,28 @@ export class Pass1 {
     this.emitBytes(out, range, false);
   }
 
+  /** `.org offset[, fill]`: forward only, to an offset in the current section of this file. */
+  private org(stmt: DirectiveStmt): void {
+    const arg = stmt.args[0];
+    if (!arg || arg.tokens.length === 0) return this.error(stmt.range, '.org needs an offset');
+    const e = this.exprArg(arg);
+    if (!e) return;
+    let target: bigint;
+    try {
+      const v = evaluate(e, this.env());
+      if (v.section !== undefined && v.section !== this.section.name) return this.error(arg.range, `.org target is in ${v.section}, not in the current section ${this.section.name}`);
+      target = v.v;
+    } catch (err) {
+      if (err instanceof EvalError) return this.error(err.range, `.org needs an offset known at this point: ${err.message}`);
+      throw err;
+    }
+    const fill = stmt.args.length > 1 ? (this.constArg(stmt, 1) ?? 0n) : 0n;
+    const here = BigInt(this.section.size);
+    if (target < here) return this.error(arg.range, `.org ${target} would move backwards in ${this.section.name} (already at ${here})`);
+    if (target - here > 1n << 28n) return this.error(arg.range, `.org ${target} is too far ahead`);
+    this.emitBytes(new Uint8Array(Number(target - here)).fill(Number(fill & 0xffn)), stmt.range, false);
+  }
+
   private directive(stmt: DirectiveStmt, l: SourceLine): void {
     const name = stmt.name;
     const width = DATA_WIDTH[name];
@@ -686,7 +707,11 @@ export class Pass1 {
         this.capture = { kind: 'rept', depth: 1, body: [], start: stmt };
         return;
       case '.irp':
-        this.capture = { kind: 'irp', depth: 1, body: [], start: stmt };
+      case '.irpc':
+        this.capture = { kind: name === '.irp' ? 'irp' : 'irpc', depth: 1, body: [], start: stmt };
+        return;
+      case '.org':
+        this.org(stmt);
         return;
       case '.endm':
       case '.endr':

@@ -92,6 +92,12 @@ describe('RV64 assembler', () => {
       const w = words(src);
       assert.deepEqual(w, [0x00550513, 0x00158593, 0x00160613, 0x13, 0x13]);
     });
+    it('.irpc repeats per character; .org moves forward with a fill and refuses to move back', () => {
+      assert.deepEqual(words('.irpc k, 12\naddi a\\k, zero, \\k\n.endr\n'), [0x00100593, 0x00200613]);
+      const r = assemble([{ path: 't.s', text: '.data\n.byte 1\n.org 4, 0xee\n.byte 2\n' }]);
+      assert.deepEqual([...(r.image as Image).sections[0].data], [1, 0xee, 0xee, 0xee, 2]);
+      assert.deepEqual(errors('nop\nnop\n.org 4'), ['3:6-7 .org 4 would move backwards in .text (already at 8)']);
+    });
     it('errors inside a macro point at the call site and the body line', () => {
       const r = assemble([{ path: 'm.s', text: '.macro bad\n addi a0, a0, 9999\n.endm\n  bad\n' }]);
       const d = r.diagnostics[0];

@@ -141,8 +141,11 @@ export function generateCorpus(seed = 0x5eed5eedn): string {
   L.push('4:\tauipc a2, %pcrel_hi(data_word)', '\taddi a2, a2, %pcrel_lo(4b)', '5:\tauipc a3, %pcrel_hi(far_target)', '\tld a3, %pcrel_lo(5b)(a3)', '\tsd a3, %pcrel_lo(5b)(a3)');
   L.push('\taddi a0, a0, (1 + 2) * 3', '\taddi a0, a0, 100 / 7 - 100 % 7', '\taddi a0, a0, -(0x10 << 2) | 3', '\tandi a0, a0, ~0x7f & 0xff', '\txori a0, a0, 0x55 ^ 0x0f', '\taddi a0, a0, CONST_B - CONST_A', '\taddi a0, a0, 256 >> 4', "\taddi a0, a0, 'z' - 'a'");
   L.push('\t.align 4', '\tnop', '\t.balign 64', '\tnop', '\t.p2align 3', '\tnop');
+  // .irpc (one repetition per character) and forward .org with a fill byte.
+  L.push('\t.irpc k, 0123', '\taddi a\\k, t\\k, \\k', '\t.endr', '\t.irpc s, 57', '\tslli s\\s, s\\s, 1\\s', '\t.endr');
+  L.push('org_here:', '\tnop', '\t.org . + 12', '\tnop', '\t.org org_here + 64', '\tnop');
   L.push('far_target:', '\tret');
 
-  L.push('\t.data', 'data_word:', '\t.word 0x12345678, -1', '\t.dword 0x1122334455667788', '\t.byte 1, 2, 3', '\t.half 0x1234', '\t.align 3', '\t.quad _start, far_target', '\t.ascii "ab\\n"', '\t.asciz "hi"', '\t.string "x"', '\t.zero 5', '\t.balign 8', '\t.8byte data_word');
+  L.push('\t.data', 'data_word:', '\t.word 0x12345678, -1', '\t.dword 0x1122334455667788', '\t.byte 1, 2, 3', '\t.half 0x1234', '\t.align 3', '\t.quad _start, far_target', '\t.ascii "ab\\n"', '\t.asciz "hi"', '\t.string "x"', '\t.zero 5', '\t.balign 8', '\t.8byte data_word', '\t.org 0x80, 0x11', '\t.byte 7', '\t.org 0x90');
   return L.join('\n') + '\n';
 }
