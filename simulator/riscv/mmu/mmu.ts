@@ -294,7 +294,7 @@ export class Mmu implements MmuApi {
       s1 = leaf;
       if (!s1PermOk(s1, acc, priv, hlvx, virt ? this.vsum : this.sum, virt ? (this.vmxr | this.mxr) : this.mxr)) return this.fault(pageCause(acc), tval, virt);
       const low = level === 0 ? 0 : level === 3 ? (lo >>> 12) + (hi & 0x7f) * 1048576 : (lo >>> 12) % span;
-      gpa = (ppn + low) * 4096;
+      gpa = (ppn + low) * 4096 + (lo & 4095);
     }
     let ppnFinal: number, g = 0xff, glevel = 0, gpn = vpn;
     if (virt) {
@@ -302,14 +302,14 @@ export class Mmu implements MmuApi {
       const pa = this.gstage(gpa, acc, hlvx);
       if (pa < 0) {
         if (this.gErr === 2) return this.fault(accessCause(acc), tval, true);
-        return this.fault(guestCause(acc), tval, true, BigInt(gpa + (va % 4096 + 4096) % 4096) >> 2n, 0);
+        return this.fault(guestCause(acc), tval, true, BigInt(gpa) >> 2n, 0);
       }
       if (this.gMode === 0) flags |= E_GBARE;
       g = this.gLeaf; glevel = this.gLevel;
       ppnFinal = Math.floor(pa / 4096);
     } else {
       flags |= E_GBARE;
-      ppnFinal = gpa / 4096;
+      ppnFinal = Math.floor(gpa / 4096);
     }
     const asid = virt ? this.vsAsid : this.sAsid;
     return this.tlb.fill(vpn, ppnFinal, gpn, virt, this.vmid, asid, flags | s1 | (g << 8), level, glevel);
