@@ -197,6 +197,26 @@ describe('page-table walker', () => {
   });
 });
 
+describe('two VMIDs', () => {
+  it('hfence.vvma in one VM leaves the other VM\'s (stale) entries', () => {
+    const { mmu, pte } = setup();
+    mmu.gMode = 0; mmu.vsMode = 8; mmu.vsRoot = 0x80100000;
+    pte(0x80100000, 0x80000000, V | R | W | A | D); // VS gigapage VA 0 -> 0x80000000
+    const ld = (): number => { const [lo, hi] = split(0x10n); return mmu.translate(lo, hi, Acc.Load, 1, true); };
+    mmu.vmid = 1; assert.equal(ld(), 0x80000010);
+    mmu.vmid = 2; assert.equal(ld(), 0x80000010);
+    pte(0x80100000, 0x40000000, V | R | W | A | D); // both guests' PTE changes (same table here)
+    mmu.vmid = 1; mmu.flush('hfence.vvma'); // current VMID 1
+    assert.equal(ld(), 0x40000010, 'VM 1 sees the new mapping');
+    mmu.vmid = 2; mmu.resetCounters();
+    assert.equal(ld(), 0x80000010, 'VM 2 still uses its stale entry');
+    assert.equal(mmu.counters.hits, 1);
+    mmu.flush('hfence.vvma', { vmid: 2 });
+    assert.equal(ld(), 0x40000010);
+    assert.equal(mmu.counters.flushes.hfenceVvma, 1);
+  });
+});
+
 describe('PMP', () => {
   it('TOR/NA4/NAPOT, priority, partial match, L bit and M-mode', () => {
     const p = new Pmp();
