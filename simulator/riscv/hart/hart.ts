@@ -56,8 +56,13 @@ const MIDELEG_WRITABLE = SSI | STI | SEI;
 const MIDELEG_RO1 = VSSI | VSTI | VSEI | SGEI;
 const HIDELEG_MASK = VSSI | VSTI | VSEI;
 const HVIP_MASK = VSSI | VSTI | VSEI;
-/** medeleg: every implemented exception except ecall from M (11); 16-19 and 14 do not exist. */
-const MEDELEG_MASK = 0xf0b3ff;
+/**
+ * medeleg: every implemented exception except ecall from M (11); 16-19 and 14 do not exist.
+ * Priv 1.12 3.1.8: only exceptions that cannot occur in less-privileged modes are read-only zero
+ * ("in particular, medeleg[11]"): ecall from VS (10) occurs in VS and must be delegatable to HS,
+ * like the guest-page faults (20, 21, 23) and virtual instruction (22).
+ */
+const MEDELEG_MASK = 0xf0b7ff;
 /** hedeleg: 0-8, 12, 13, 15 (ecalls from HS/VS/M and guest-page faults/virtual instruction stay in HS). */
 const HEDELEG_MASK = 0xb1ff;
 /** Guest external interrupts: GEILEN = 7 (hgeip/hgeie bits 1..7). */
@@ -351,7 +356,7 @@ export class Hart implements CodeCacheOwner {
    */
   private translate(lo: number, hi: number, access: Acc): number {
     let pa: number;
-    if (this.hlsv) pa = this.mmu.translate(lo, hi, access, this.hsSPVP, true, this.hlvx);
+    if (this.hlsv) pa = this.mmu.translate(lo, hi, access, this.hsSPVP, true, this.hlvx, false);
     else if (access === Acc.Fetch ? this.fphys : this.dphys) {
       if (hi >= 0 && hi < SAFE_HI) return hi * TWO32 + (lo >>> 0);
       this.excCause = access === Acc.Fetch ? Cause.InstructionAccessFault : access === Acc.Load ? Cause.LoadAccessFault : Cause.StoreAccessFault;
@@ -688,7 +693,8 @@ export class Hart implements CodeCacheOwner {
       case Op.EBREAK: this.trap(Cause.Breakpoint, BigInt.asUintN(64, BigInt(pc)), pc, this.virt === 1); return false;
       case Op.MRET: {
         if (this.priv < PRV_M) return this.virt ? this.virtualInsn(d, pc) : this.illegal(d, pc);
-        // priv <- MPP; V <- MPV (if MPP != M); MIE <- MPIE; MPIE <- 1; MPP <- U; MPRV cleared when leaving M
+        // priv <- MPP; V <- MPV (if MPP != M); MIE <- MPIE; MPIE <- 1; MPP <- U (least-privileged
+        // mode); H 1.0: MRET sets MPV=0; priv 1.12: "If y != M, xRET also sets MPRV=0".
         this.mstatusMIE = this.mstatusMPIE;
         this.mstatusMPIE = 1;
         this.priv = this.mstatusMPP;
@@ -710,9 +716,13 @@ export class Hart implements CodeCacheOwner {
           return this.jumpPair(R[0], R[1], pc);
         }
         if (this.priv === PRV_U || (this.priv === PRV_S && this.mstatusTSR)) return this.illegal(d, pc);
+        // H 1.0: "SRET first determines what the new privilege mode will be according to the values
+        // in hstatus.SPV and sstatus.SPP. SRET then sets hstatus.SPV=0, and in sstatus sets SPP=0,
+        // SIE=SPIE, and SPIE=1." Priv 1.12: an xRET to a mode y != M also sets MPRV=0.
         this.priv = this.mstatusSPP; this.mstatusSIE = this.mstatusSPIE; this.mstatusSPIE = 1; this.mstatusSPP = PRV_U;
         this.mstatusMPRV = 0; // the new privilege is never M
         this.virt = this.hsSPV;
+        this.hsSPV = 0;
         this.ctxChanged();
         bigToPair(this.sepc);
         return this.jumpPair(R[0], R[1], pc);

@@ -203,9 +203,10 @@ export class Mmu implements MmuApi {
   /**
    * Translates the 64-bit virtual address (lo, hi) for an access of privilege `priv` (0 U, 1 S,
    * 3 M) with virtualisation `virt`. Returns the physical address (RAM or device) after PMP, or
-   * -1 with the exception in fCause/fTval/fTval2/fTinst/fGva. Fills the host caches.
+   * -1 with the exception in fCause/fTval/fTval2/fTinst/fGva. Fills the host caches unless
+   * `hostCache` is false (hlv/hlvx/hsv: a context other than the hart's current one).
    */
-  translate(lo: number, hi: number, acc: Acc, priv: number, virt: boolean, hlvx = false): number {
+  translate(lo: number, hi: number, acc: Acc, priv: number, virt: boolean, hlvx = false, hostCache = true): number {
     const s1mode = virt ? this.vsMode : priv === 3 ? 0 : this.sMode;
     if (!virt && s1mode === 0) {
       if (hi < 0 || hi >= SAFE_HI) return this.fault(accessCause(acc), pair(lo, hi), false);
@@ -254,7 +255,9 @@ export class Mmu implements MmuApi {
     const off = (va % 4096 + 4096) % 4096;
     const pa = ppn * 4096 + off;
     if (!this.pmp.check(pa, 1, priv, pmpPerm(acc))) return this.fault(accessCause(acc), pair(lo, hi), virt);
-    if (!hlvx && slot >= 0) this.hostFill(va, pa, acc, priv, slot);
+    // Only translations of the hart's own current context may enter the host caches: an hlv/hsv
+    // translation (V=1, SPVP) must not be found later by an ordinary HS/U access to the same address.
+    if (hostCache && !hlvx && slot >= 0) this.hostFill(va, pa, acc, priv, slot);
     return pa;
   }
 
