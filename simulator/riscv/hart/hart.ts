@@ -354,16 +354,16 @@ export class Hart implements CodeCacheOwner {
    * Virtual -> physical for the current access (fetch: priv/V; data: MPRV-effective priv/V;
    * hlv/hsv: SPVP with V=1). Returns -1 after recording the fault in exc*.
    */
-  private translate(lo: number, hi: number, access: Acc): number {
+  private translate(lo: number, hi: number, access: Acc, size = 1): number {
     let pa: number;
-    if (this.hlsv) pa = this.mmu.translate(lo, hi, access, this.hsSPVP, true, this.hlvx, false);
+    if (this.hlsv) pa = this.mmu.translate(lo, hi, access, this.hsSPVP, true, this.hlvx, false, size);
     else if (access === Acc.Fetch ? this.fphys : this.dphys) {
       if (hi >= 0 && hi < SAFE_HI) return hi * TWO32 + (lo >>> 0);
       this.excCause = access === Acc.Fetch ? Cause.InstructionAccessFault : access === Acc.Load ? Cause.LoadAccessFault : Cause.StoreAccessFault;
       this.excTval = pairToBigU(lo, hi); this.excTval2 = 0n; this.excTinst = 0; this.excGva = false;
       return -1;
-    } else if (access === Acc.Fetch) pa = this.mmu.translate(lo, hi, access, this.priv, this.virt === 1);
-    else pa = this.mmu.translate(lo, hi, access, this.dataPriv, this.dataVirt);
+    } else if (access === Acc.Fetch) pa = this.mmu.translate(lo, hi, access, this.priv, this.virt === 1, false, true, 4);
+    else pa = this.mmu.translate(lo, hi, access, this.dataPriv, this.dataVirt, false, true, size);
     if (pa < 0) {
       const m = this.mmu;
       this.excCause = m.fCause; this.excTval = m.fTval; this.excTval2 = m.fTval2; this.excTinst = m.fTinst; this.excGva = m.fGva;
@@ -396,7 +396,7 @@ export class Hart implements CodeCacheOwner {
   load(lo: number, hi: number, size: number, signed: boolean): boolean {
     let vlo: number, vhi: number;
     if ((lo & (size - 1)) === 0) {
-      const pa = this.translate(lo, hi, Acc.Load);
+      const pa = this.translate(lo, hi, Acc.Load, size);
       if (pa < 0) return false;
       if (!this.bus.read(pa, size)) return this.accessFault(lo, hi, Cause.LoadAccessFault);
       vlo = this.bus.rlo; vhi = this.bus.rhi;
@@ -422,7 +422,7 @@ export class Hart implements CodeCacheOwner {
   /** Ordinary store of the low `size` bytes of (vlo, vhi) at (lo, hi); misaligned stores are emulated. */
   store(lo: number, hi: number, size: number, vlo: number, vhi: number): boolean {
     if ((lo & (size - 1)) === 0) {
-      const pa = this.translate(lo, hi, Acc.Store);
+      const pa = this.translate(lo, hi, Acc.Store, size);
       if (pa < 0) return false;
       const r = this.bus.write(pa, size, vlo, vhi);
       if (r & W_FAULT) return this.accessFault(lo, hi, Cause.StoreAccessFault);
@@ -780,7 +780,7 @@ export class Hart implements CodeCacheOwner {
       return false;
     }
     const acc = d.op === Op.LR ? Acc.Load : d.op === Op.SC ? Acc.Store : Acc.Amo;
-    const pa = this.translate(al, ah, acc);
+    const pa = this.translate(al, ah, acc, size);
     if (pa < 0) { this.raise(pc); return false; }
     const fault = d.op === Op.LR ? Cause.LoadAccessFault : Cause.StoreAccessFault;
     // Atomics are only supported on RAM (no AMOs to devices in this model).

@@ -204,14 +204,15 @@ export class Mmu implements MmuApi {
    * Translates the 64-bit virtual address (lo, hi) for an access of privilege `priv` (0 U, 1 S,
    * 3 M) with virtualisation `virt`. Returns the physical address (RAM or device) after PMP, or
    * -1 with the exception in fCause/fTval/fTval2/fTinst/fGva. Fills the host caches unless
-   * `hostCache` is false (hlv/hlvx/hsv: a context other than the hart's current one).
+   * `hostCache` is false (hlv/hlvx/hsv: a context other than the hart's current one). `size`: bytes
+   * of the (naturally aligned) access, all of which PMP must allow through one entry.
    */
-  translate(lo: number, hi: number, acc: Acc, priv: number, virt: boolean, hlvx = false, hostCache = true): number {
+  translate(lo: number, hi: number, acc: Acc, priv: number, virt: boolean, hlvx = false, hostCache = true, size = 1): number {
     const s1mode = virt ? this.vsMode : priv === 3 ? 0 : this.sMode;
     if (!virt && s1mode === 0) {
       if (hi < 0 || hi >= SAFE_HI) return this.fault(accessCause(acc), pair(lo, hi), false);
       const pa = hi * TWO32 + (lo >>> 0);
-      if (!this.pmp.check(pa, 1, priv, pmpPerm(acc))) return this.fault(accessCause(acc), pair(lo, hi), false);
+      if (!this.pmp.check(pa, size, priv, pmpPerm(acc))) return this.fault(accessCause(acc), pair(lo, hi), false);
       this.hostFill(pa, pa, acc, priv, -1);
       return pa;
     }
@@ -254,7 +255,9 @@ export class Mmu implements MmuApi {
     if (ppn >= 2 ** 41) return this.fault(accessCause(acc), pair(lo, hi), virt);
     const off = (va % 4096 + 4096) % 4096;
     const pa = ppn * 4096 + off;
-    if (!this.pmp.check(pa, 1, priv, pmpPerm(acc))) return this.fault(accessCause(acc), pair(lo, hi), virt);
+    // Priv 1.12 3.7.1: "The matching PMP entry must match all bytes of an access, or the access
+    // fails": check the whole access (`size` bytes, naturally aligned, so within one page).
+    if (!this.pmp.check(pa, size, priv, pmpPerm(acc))) return this.fault(accessCause(acc), pair(lo, hi), virt);
     // Only translations of the hart's own current context may enter the host caches: an hlv/hsv
     // translation (V=1, SPVP) must not be found later by an ordinary HS/U access to the same address.
     if (hostCache && !hlvx && slot >= 0) this.hostFill(va, pa, acc, priv, slot);
