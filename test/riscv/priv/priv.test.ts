@@ -8,7 +8,7 @@ import { Machine, type Engine } from '../../../simulator/machine';
 
 const DIR = import.meta.dirname;
 const ENGINES: Engine[] = ['compiled', 'interpreter'];
-export const PROGRAMS = ['smode.S', 'hyp.S', 'pmp.S'];
+export const PROGRAMS = ['smode.S', 'hyp.S', 'pmp.S', 'irq.S'];
 
 export function buildPriv(file: string): Image {
   const text = readFileSync(join(DIR, file), 'utf8');
