@@ -64,6 +64,8 @@ export interface MachineConfig {
   ramBase?: bigint;
   ramSize?: number;
   engine?: Engine;
+  /** Per-hart TLB geometry (default 64 entries, 4 ways, LRU). */
+  tlb?: { entries: number; ways: number; replacement: 'lru' | 'fifo' | 'random'; seed?: number };
   harts?: number;
   /** Receives every byte the program writes to a console (HTIF, the UART, SBI DBCN/putchar). */
   console?: (byte: number) => void;
@@ -116,7 +118,7 @@ interface Suspension { retentive: boolean; resumeAddr: bigint; opaque: bigint }
 
 export class Machine {
   /** What this build of the machine supports (benchmarks and scenarios check before running). */
-  static readonly capabilities = { sv39: false, supervisor: false, hypervisor: false } as const;
+  static readonly capabilities = { sv39: true, sv48: true, supervisor: true, hypervisor: true, pmp: true, tlb: true } as const;
 
   readonly bus: Bus;
   readonly harts: Hart[];
@@ -177,7 +179,7 @@ export class Machine {
     this.trace = config.trace ?? new TraceBuffer(0);
     const n = config.harts ?? 1;
     this.harts = [];
-    for (let i = 0; i < n; i++) this.harts.push(new Hart(i, this.bus, config.engine ?? 'compiled'));
+    for (let i = 0; i < n; i++) this.harts.push(new Hart(i, this.bus, config.engine ?? 'compiled', config.tlb ?? { entries: 64, ways: 4, replacement: 'lru' }));
     this.hsm = new Array<HsmState>(n).fill(HsmState.Started);
     this.clocks = new Array<number>(n).fill(0);
     this.marks = new Array<number>(n).fill(0);
@@ -409,6 +411,10 @@ export class Machine {
     h.csrWrite(CSR.medeleg, 0xf0b5ffn & ~(1n << 9n));
     h.csrWrite(CSR.mideleg, 0x222n);
     h.csrWrite(CSR.mcounteren, 7n);
+    // PMP entry 0: NAPOT over the whole physical address space, RWX, so S and U may access
+    // everything (with PMP implemented and no entry matching, S/U accesses would fault).
+    h.csrWrite(0x3b0, (1n << 54n) - 1n);
+    h.csrWrite(0x3a0, 0x1fn);
     h.priv = PRV_S;
     h.setReg(10, BigInt(i));
     h.setReg(11, opaque);
