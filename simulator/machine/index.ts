@@ -7,9 +7,11 @@
  *
  * Virtual time (cycles at the nominal 1 GHz of the cost model)
  * - Each hart has its own clock. It advances by `cpi` cycles per retired instruction (a fixed CPI:
- *   the cost model's `alu`), plus the costs of events the hart reports: TLB misses and page-walk
- *   references (from `hart.mmu.counters`), SBI calls (trapEntry + sbiCall + trapReturn), remote
- *   fences (an IPI round trip). A run call that retires nothing (a trap at once) costs one `cpi`.
+ *   the cost model's `alu`), plus the costs of events the hart reports: TLB hits/misses and
+ *   page-walk references (from `hart.mmu.counters`), device register accesses (mmioAccess), SBI
+ *   calls (trapEntry + sbiCall + trapReturn), remote fences (an IPI round trip). A run call that
+ *   retires nothing (a trap at once) costs one `cpi`. Traps taken are not charged yet (the hart
+ *   does not count them).
  * - `mtime` = floor(cycles / cyclesPerTick) (+ the offset a write to mtime sets); the default
  *   timebase is 10 MHz, i.e. 100 cycles per tick at 1 GHz (`MachineConfig.timebaseHz`).
  * - The machine clock `now` moves in slices: a slice ends at min(now + quantum * cpi, next event);
@@ -39,7 +41,7 @@
  */
 import type { Image } from '../riscv/image';
 import { findSymbol } from '../riscv/image';
-import { Bus } from './bus';
+import { Bus, type MmioDevice } from './bus';
 import { Hart, type Engine } from '../riscv/hart/hart';
 import { CSR, PRV_S, causeText } from '../riscv/hart/csr';
 import { EventQueue, type EventId } from './events';
@@ -205,10 +207,10 @@ export class Machine {
       this.plic = new Plic(this.platform);
       const plic = this.plic;
       this.uart = new Uart16550({ transmit: (b) => this.consoleOut(b, 0), irq: (level) => plic.setSource(UART0_IRQ, level) });
-      this.bus.addDevice(SIFIVE_TEST_BASE, SIFIVE_TEST_SIZE, this.finisher);
-      this.bus.addDevice(CLINT_BASE, CLINT_SIZE, this.clint);
-      this.bus.addDevice(PLIC_BASE, PLIC_SIZE, this.plic);
-      this.bus.addDevice(UART0_BASE, UART0_SIZE, this.uart);
+      this.addDevice(SIFIVE_TEST_BASE, SIFIVE_TEST_SIZE, this.finisher);
+      this.addDevice(CLINT_BASE, CLINT_SIZE, this.clint);
+      this.addDevice(PLIC_BASE, PLIC_SIZE, this.plic);
+      this.addDevice(UART0_BASE, UART0_SIZE, this.uart);
     }
     for (let i = 0; i < n; i++) {
       const h = this.harts[i];
@@ -223,6 +225,19 @@ export class Machine {
   }
 
   get hart(): Hart { return this.harts[0]; }
+
+  /**
+   * Maps a device on the bus. Every access a hart makes to it costs `costs.mmioAccess` cycles on
+   * that hart's clock, charged before the access (so an mtime read sees its own cost).
+   */
+  addDevice(base: number, size: number, device: MmioDevice): void {
+    const cost = this.costs.mmioAccess;
+    this.bus.addDevice(base, size, {
+      name: device.name,
+      read: (offset, sz) => { this.chargeRunning(cost); return device.read(offset, sz); },
+      write: (offset, sz, value) => { this.chargeRunning(cost); return device.write(offset, sz, value); },
+    });
+  }
 
   /** Copies the image's allocated sections into RAM, resets the harts at the entry point and arms tohost. */
   load(image: Image): void {
@@ -335,8 +350,23 @@ export class Machine {
   /** Current mtime (the CLINT's, including any offset a program wrote). */
   mtime(): bigint { return this.clint ? this.clint.mtime() : BigInt(Math.floor(this.timeNow() / this.cyclesPerTick)); }
 
-  /** Adds cycles to the running hart's clock (firmware work, fences); `hart` when none runs. */
-  charge(hart: number, cycles: number): void { this.extra[hart] += cycles; }
+  /** Adds cycles to a hart's clock (firmware work, fences). */
+  charge(hart: number, cycles: number): void {
+    this.extra[hart] += cycles;
+    if (hart === this.current) this.harts[hart].brk = true;
+  }
+
+  /**
+   * Adds cycles to the running hart's clock (nothing between runs). The hart stops after the
+   * current instruction so that the machine recomputes its instruction budget: events are never
+   * overshot by more than this one instruction's extra cost.
+   */
+  private chargeRunning(cycles: number): void {
+    const i = this.current;
+    if (i < 0) return;
+    this.extra[i] += cycles;
+    this.harts[i].brk = true;
+  }
 
   /** Queues an event; one earlier than the current slice's end shortens the slice. */
   schedule(time: number, fn: () => void, label: string): EventId {
@@ -466,7 +496,7 @@ export class Machine {
     this.metrics.add('sbi.calls.total');
     this.metrics.add(`sbi.calls.${ext}`);
     this.metrics.add(`hart${h.id}.sbi_calls`);
-    this.extra[h.id] += this.costs.trapEntry + this.costs.sbiCall + this.costs.trapReturn;
+    this.charge(h.id, this.costs.trapEntry + this.costs.sbiCall + this.costs.trapReturn);
     const r = sbiCall(call, this.sbi);
     if (r.kind === 'sbiret') { h.setReg(10, BigInt.asUintN(64, r.error)); h.setReg(11, BigInt.asUintN(64, r.value)); }
     else if (r.kind === 'legacy') h.setReg(10, BigInt.asUintN(64, r.a0));

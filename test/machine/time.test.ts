@@ -71,8 +71,10 @@ describe('virtual time and determinism', function () {
       m.run();
       return m.getReg(10);
     };
-    assert.equal(mtimeWith({}), 20n);
-    assert.equal(mtimeWith({ costs: { alu: 3 } }), 60n);
+    // 2002 instructions, then the mtime load's device access (mmioAccess) before it reads.
+    assert.equal(mtimeWith({}), 21n);
+    assert.equal(mtimeWith({ costs: { alu: 3 } }), 61n);
+    assert.equal(mtimeWith({ costs: { mmioAccess: 0 } }), 20n);
     assert.equal(mtimeWith({ timebaseHz: 1_000_000 }), 2n);
     assert.throws(() => new Machine({ timebaseHz: 3 }), /timebaseHz/);
     assert.throws(() => new Machine({ quantum: 0 }), /quantum/);
