@@ -48,6 +48,10 @@ const CASES: Case[] = [
       assert.equal(m.metrics.get('sbi.calls.rfence'), 5);
     },
   },
+  {
+    file: 'sbi-rfence-tlb.S', smode: true, config: { harts: 2, quantum: 200 },
+    check: (m) => assert.ok(m.harts[1].mmu.counters.flushes.sfence >= 1),
+  },
 ];
 
 describe('platform programs', function () {
