@@ -48,6 +48,7 @@ const CASES: Case[] = [
       assert.equal(m.metrics.get('sbi.calls.rfence'), 5);
     },
   },
+  { file: 'sbi-suspend.S', smode: true, config: { harts: 2, quantum: 300 } },
   {
     file: 'sbi-rfence-tlb.S', smode: true, config: { harts: 2, quantum: 200 },
     check: (m) => assert.ok(m.harts[1].mmu.counters.flushes.sfence >= 1),
