@@ -20,7 +20,7 @@ class Stub implements SbiEnv {
   sendIpi(from: number, to: number): void { this.log.push(`ipi ${from}->${to}`); }
   rfence(from: number, targets: readonly number[], r: RfenceRequest): void { this.log.push(`rfence ${from}->${targets.join(',')} ${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`); }
   hsmState(h: number): HsmState { return this.states[h]; }
-  hartStart(from: number, t: number, addr: bigint, opaque: bigint): void { this.log.push(`start ${t} 0x${addr.toString(16)} ${opaque}`); this.states[t] = HsmState.StartPending; }
+  hartStart(_from: number, t: number, addr: bigint, opaque: bigint): void { this.log.push(`start ${t} 0x${addr.toString(16)} ${opaque}`); this.states[t] = HsmState.StartPending; }
   hartStop(h: number): void { this.log.push(`stop ${h}`); this.states[h] = HsmState.Stopped; }
   hartSuspend(h: number, retentive: boolean, addr: bigint, opaque: bigint): void { this.log.push(`suspend ${h} ${retentive} 0x${addr.toString(16)} ${opaque}`); }
   isExecutable(addr: bigint): boolean { return addr >= 0x80000000n && addr < 0x80100000n; }
