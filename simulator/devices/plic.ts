@@ -15,10 +15,12 @@
  * unless it is in flight (claimed and not yet completed); claiming clears its pending bit,
  * completing ends the flight, after which a line still high makes it pending again. A context's
  * interrupt line is high while some pending, enabled source has a priority above its threshold;
- * a claim returns the highest-priority such source (ties: lowest id), or 0. A completion for a
+ * a claim returns the highest-priority such source (ties: lowest id), or 0. A rising line reaches
+ * the hart `interruptDelivery` cycles later (cost model); a falling one at once. A completion for a
  * source not enabled in the context is ignored (as the spec says). Registers take 4-byte accesses.
  */
 import type { MmioDevice } from '../machine/bus';
+import type { EventId } from '../machine/events';
 import { IRQ, type Platform } from './platform';
 
 export const PLIC_BASE = 0xc000000;
@@ -40,12 +42,15 @@ export class Plic implements MmioDevice {
   private readonly enable: Uint32Array;
   private readonly threshold: Uint32Array;
   private readonly lines: Uint8Array;
+  /** Pending line-raise events (interrupt delivery latency), per context. */
+  private readonly delivery: (EventId | undefined)[];
 
   constructor(private readonly platform: Platform) {
     this.contexts = 2 * platform.hartCount;
     this.enable = new Uint32Array(this.contexts * WORDS);
     this.threshold = new Uint32Array(this.contexts);
     this.lines = new Uint8Array(this.contexts);
+    this.delivery = new Array<EventId | undefined>(this.contexts).fill(undefined);
   }
 
   reset(): void {
@@ -77,13 +82,31 @@ export class Plic implements MmioDevice {
     return best;
   }
 
+  /**
+   * Recomputes every context's line. A line rises `costs.interruptDelivery` cycles after the
+   * PLIC decides to raise it (the controller-to-hart hop; 0 = at once) and falls at once (a claim
+   * or a threshold change must take effect before the next instruction).
+   */
   private update(): void {
+    const p = this.platform;
+    const delay = p.costs.interruptDelivery;
     for (let ctx = 0; ctx < this.contexts; ctx++) {
-      const high = this.best(ctx) !== 0 ? 1 : 0;
-      if (high === this.lines[ctx]) continue;
-      this.lines[ctx] = high;
-      this.platform.setIrqLine(ctx >>> 1, ctx & 1 ? IRQ.SEIP : IRQ.MEIP, high === 1, this.name);
+      const high = this.best(ctx) !== 0;
+      const ev = this.delivery[ctx];
+      if (!high && ev !== undefined) { p.cancel(ev); this.delivery[ctx] = undefined; }
+      if (high === (this.lines[ctx] === 1)) continue;
+      if (high && delay > 0) {
+        if (ev === undefined) this.delivery[ctx] = p.schedule(p.now() + delay, () => { this.delivery[ctx] = undefined; this.setLine(ctx, this.best(ctx) !== 0); }, `plic.delivery[${ctx}]`);
+        continue;
+      }
+      this.setLine(ctx, high);
     }
+  }
+
+  private setLine(ctx: number, high: boolean): void {
+    if (high === (this.lines[ctx] === 1)) return;
+    this.lines[ctx] = high ? 1 : 0;
+    this.platform.setIrqLine(ctx >>> 1, ctx & 1 ? IRQ.SEIP : IRQ.MEIP, high, this.name);
   }
 
   /** Claim for a context (what a read of its claim register does). */

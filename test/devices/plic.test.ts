@@ -5,7 +5,7 @@ import { build } from '../platform/helpers';
 const PLIC = 0xc000000;
 
 function setup(harts = 2): { m: Machine; rd: (a: number) => number; wr: (a: number, v: number) => void } {
-  const m = new Machine({ ramSize: 1 << 20, harts });
+  const m = new Machine({ ramSize: 1 << 20, harts, costs: { interruptDelivery: 0 } });
   m.load(build('  j .'));
   const rd = (a: number): number => { assert.ok(m.bus.read(PLIC + a, 4)); return m.bus.rlo >>> 0; };
   const wr = (a: number, v: number): void => { assert.equal(m.bus.write(PLIC + a, 4, v, 0) & 1, 0); };
@@ -61,5 +61,23 @@ describe('PLIC', function () {
     wr(claim, 9); // not enabled: ignored (9 was not in flight anyway)
     assert.equal(rd(claim), 0, '9 is pending but no longer enabled; 3 is in flight');
     assert.equal(m.bus.read(PLIC + 4, 1), false, 'byte access faults');
+  });
+
+  it('a rising line reaches the hart interruptDelivery cycles later; a claim lowers it at once', function () {
+    const m = new Machine({ ramSize: 1 << 20, costs: { interruptDelivery: 50 } });
+    m.load(build('  j .'));
+    const plic = m.plic;
+    assert.ok(plic);
+    assert.equal(m.bus.write(PLIC + 4 * 4, 4, 1, 0), 0);
+    assert.equal(m.bus.write(PLIC + 0x2080, 4, 1 << 4, 0), 0);
+    plic.setSource(4, true);
+    assert.equal(m.harts[0].irqLines & SEIP, 0, 'not yet');
+    m.run({ maxInstructions: 49n });
+    assert.equal(m.harts[0].irqLines & SEIP, 0, 'cycle 49');
+    m.run({ maxInstructions: 2n });
+    assert.equal(m.harts[0].irqLines & SEIP, SEIP, 'cycle 50');
+    assert.ok(m.bus.read(PLIC + 0x201004, 4));
+    assert.equal(m.bus.rlo, 4);
+    assert.equal(m.harts[0].irqLines & SEIP, 0, 'claimed: low at once');
   });
 });
