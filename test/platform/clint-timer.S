@@ -22,9 +22,11 @@ main:
   EXPECT s4, 1
   li gp, 2
   bltu s5, s1, fail        # mtime in the handler >= deadline
+#ifndef QEMU
   li gp, 3
   addi t0, s1, 2
-  bgeu s5, t0, fail        # ... and taken within a tick or two of it (exact event)
+  bgeu s5, t0, fail        # ... and taken within a tick or two of it (exact event; QEMU runs in real time)
+#endif
   li gp, 4
   li t0, 1000
   bltu s3, t0, fail        # the loop really ran meanwhile

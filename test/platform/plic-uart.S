@@ -28,8 +28,11 @@ main:
   bgeu s3, t0, 2f
   wfi
   j 1b
-2: li gp, 1
-  EXPECT s4, 1             # the whole input arrived at once: one interrupt
+2:
+#ifndef QEMU
+  li gp, 1
+  EXPECT s4, 1             # the whole input arrived at once: one interrupt (QEMU: as the host sends it)
+#endif
   li gp, 2
   li t1, PLIC + 0x1000
   lw t0, 0(t1)
