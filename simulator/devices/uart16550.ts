@@ -58,8 +58,8 @@ export class Uart16550 implements MmioDevice {
 
   constructor(private readonly host: UartHost) {}
 
+  /** Registers to their reset values; received bytes not yet read stay (they are host input). */
   reset(): void {
-    this.rx.length = 0; this.rxHead = 0;
     this.ier = 0; this.lcr = 0x03; this.mcr = 0; this.scr = 0; this.dll = 0; this.dlm = 0; this.fcr = 0;
     this.threPending = false; this.msrDelta = 0;
     this.updateIrq();

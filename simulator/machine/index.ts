@@ -263,6 +263,7 @@ export class Machine {
     this.stopRequest = undefined;
     for (const h of this.harts) { h.irqLines = 0; h.reset(Number(entry)); }
     this.clint?.reset();
+    this.uart?.reset();
     this.plic?.reset();
     for (let i = 0; i < this.harts.length; i++) {
       this.marks[i] = this.cost(i);
