@@ -90,10 +90,11 @@ describe('hyperlab run SCENARIO.hlab.json', () => {
     assert.match(r.err, /bad\.S:2:\d+: error: .*4096/);
   });
 
-  it('says plainly that VM scenarios need the hypervisor core', () => {
-    const file = scenarioDir({ vms: [{ name: 'guest', code: { sources: ['hello.S'] } }] });
+  it('runs VM scenarios under the hypervisor (a bare-metal program as a guest fails cleanly at the instruction limit)', () => {
+    const file = scenarioDir({ vms: [{ name: 'guest', code: { sources: ['hello.S', 'htif.S'] } }], stop: { maxInstructions: 20000 }, expect: [{ metric: 'guest.passed', op: '==', value: 1 }] });
     const r = cli(['run', file]);
-    assert.equal(r.code, 2);
-    assert.match(r.err, /error: scenarios with VMs need the hypervisor core, which is not implemented yet/);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.out, /^FAIL {2}guest\.passed = 0, expected == 1$/m);
+    assert.match(r.out, /^guest\.vm_exits\.total\s+\d+$/m);
   });
 });

@@ -31,6 +31,7 @@ import type { Bus, CodeCacheOwner } from '../../machine/bus';
 import { compileBlock, type Block } from './jit';
 import { Mmu, Acc } from '../mmu/mmu';
 import { DEFAULT_TLB, type TlbGeometry } from '../mmu/api';
+import type { Privilege, TraceBuffer } from '../../trace';
 
 // Module-level copies of imported bindings: when run from unbundled CommonJS (tsx, mocha), every
 // access to an imported binding goes through a getter, which costs a lot in the interpreter's
@@ -43,6 +44,33 @@ const { PAGE_SHIFT, W_BREAK, W_FAULT } = busNs;
 export type Engine = 'compiled' | 'interpreter';
 
 export interface FatalTrap { cause: bigint; tval: bigint; pc: bigint }
+
+/**
+ * The hart took `count` traps in a row without retiring an instruction (and without a native
+ * handler moving the pc on): a trap loop, e.g. a handler address that itself faults. `run()`
+ * returns as soon as this is detected; the fields describe the last trap of the loop.
+ */
+export interface StuckTrap { cause: bigint; tval: bigint; pc: bigint; count: number }
+
+/** Consecutive traps without progress after which `run()` gives up (`Hart.stuck`). */
+export const TRAP_LOOP_LIMIT = 1000;
+
+/** A trap from V=1 whose target is HS-mode (a VM exit), as `Hart.vmExitHook` sees it. */
+export interface VmExitTrap {
+  /** Exception code or interrupt number (without the interrupt bit). */
+  cause: number;
+  interrupt: boolean;
+  /** Guest pc of the trapping instruction (of the next one, for interrupts): what sepc would get. */
+  epc: bigint;
+  /** What stval would get (guest virtual address, instruction bits...). */
+  tval: bigint;
+  /** What htval would get (guest physical address >> 2 for guest-page faults). */
+  htval: bigint;
+  /** What htinst would get (0, a transformed instruction or a pseudoinstruction). */
+  htinst: number;
+  /** What hstatus.GVA would get: tval is a guest virtual address. */
+  gva: boolean;
+}
 
 const TWO32 = 4294967296;
 const SAFE_HI = 0x200000; // |hi| < 2^21  <=>  |value| < 2^53
@@ -117,6 +145,25 @@ export class Hart implements CodeCacheOwner {
   /** Source of the `time` CSR; the CLINT replaces it. Until then time advances 1 tick per instruction. */
   timeSource: () => bigint = () => BigInt(this.retired);
   /**
+   * Source of `cycle`/`mcycle`: this hart's virtual cycles (the machine installs its clock). Until
+   * then one cycle per retired instruction. `cpi` is the cycles one instruction adds to it (the
+   * compensation applied when a program writes mcycle, so the next instruction reads the value).
+   */
+  cycleSource: () => number = () => this.retired;
+  cpi = 1;
+  /** Traps taken architecturally (exceptions and interrupts; not ecalls or VM exits handled natively). */
+  traps = 0;
+  /** Of those, interrupts. */
+  interrupts = 0;
+  /** mret/sret executed (trap returns). */
+  trapReturns = 0;
+  /** Set when a trap loop was detected (see StuckTrap); the machine stops. Cleared by reset(). */
+  stuck: StuckTrap | undefined;
+  private streak = 0;
+  private streakRetired = -1;
+  /** Trace buffer (trap events; the MMU gets it too) and the clock its events are stamped with. */
+  private trace: TraceBuffer | undefined;
+  /**
    * Interrupt-pending bits driven by devices (MSIP 3, MTIP 7, SEIP 9, MEIP 11, VSEIP 10).
    * mip reads as the software-writable bits | irqLines (| hvip, hgeip). Use `setIrqLine`.
    */
@@ -127,6 +174,16 @@ export class Hart implements CodeCacheOwner {
    * retires; the hook may change registers.
    */
   ecallHook: ((hart: Hart, cause: number) => boolean) | undefined = undefined;
+  /**
+   * Consulted at trap entry exactly when a trap taken with V=1 has HS-mode as its target (a VM
+   * exit: delegated to HS by medeleg/mideleg and not on to VS by hedeleg/hideleg), before any CSR
+   * is written: the hart still holds the guest state (V=1, priv VS/VU). Returning true means the
+   * exit was handled natively (the hypervisor): no trap is taken, execution continues from the
+   * state the hook left (it sets pc, e.g. `exit.epc` + 4 after an ecall; the trapping instruction
+   * does not retire) and the translation context is recomputed. Returning false takes the trap
+   * architecturally (sepc, scause, stval, htval, htinst, hstatus.SPV/SPVP/GVA, stvec).
+   */
+  vmExitHook: ((hart: Hart, exit: VmExitTrap) => boolean) | undefined = undefined;
   /** The MMU, PMP and modelled TLB (`mmu.flush(kind, scope)` for SBI RFENCE; `mmu.counters`). */
   readonly mmu: Mmu;
 
@@ -173,6 +230,12 @@ export class Hart implements CodeCacheOwner {
     this.mmu = new Mmu(bus, tlb);
   }
 
+  /** Emits trap (hart) and tlb-fill/tlb-flush/walk (MMU) events into `trace`, stamped with `cycleSource()`. */
+  setTrace(trace: TraceBuffer | undefined): void {
+    this.trace = trace;
+    this.mmu.setTrace(trace, this.id, () => this.cycleSource());
+  }
+
   reset(pc: number): void {
     this.xl.fill(0); this.xh.fill(0);
     this.pc = pc; this.priv = PRV_M; this.virt = 0;
@@ -192,6 +255,8 @@ export class Hart implements CodeCacheOwner {
     this.mmu.flush('all');
     this.mmu.resetCounters();
     this.cycleOffset = 0n; this.instretOffset = 0n; this.retired = 0;
+    this.traps = 0; this.interrupts = 0; this.trapReturns = 0;
+    this.stuck = undefined; this.streak = 0; this.streakRetired = -1;
     this.brk = false; this.fatal = undefined; this.waiting = false;
     this.bus.reservations[this.id] = -1;
     this.flushCodeCache();
@@ -279,6 +344,13 @@ export class Hart implements CodeCacheOwner {
   trap(cause: number, tval: bigint, epc: number | bigint, gva = false, tval2 = 0n, tinst = 0, interrupt = false): void {
     const epcU = typeof epc === 'bigint' ? BigInt.asUintN(64, epc) : BigInt.asUintN(64, BigInt(epc));
     tval = BigInt.asUintN(64, tval);
+    // Trap-loop detection: traps in a row with no instruction retired in between.
+    if (this.retired !== this.streakRetired) { this.streakRetired = this.retired; this.streak = 0; }
+    if (++this.streak >= TRAP_LOOP_LIMIT) {
+      this.stuck = { cause: (interrupt ? 1n << 63n : 0n) | BigInt(cause), tval, pc: epcU, count: this.streak };
+      this.brk = true;
+    }
+    const fromPriv = this.priv, fromVirt = this.virt;
     const deleg = interrupt ? this.mideleg : this.medeleg;
     const hdeleg = interrupt ? this.hideleg : this.hedeleg;
     const intBit = interrupt ? 1n << 63n : 0n;
@@ -291,6 +363,13 @@ export class Hart implements CodeCacheOwner {
         this.priv = PRV_S;
         this.pc = this.vector(this.vstvec, interrupt, vcause);
       } else {
+        if (this.virt === 1 && this.vmExitHook !== undefined &&
+          this.vmExitHook(this, { cause, interrupt, epc: epcU, tval, htval: tval2, htinst: tinst, gva })) {
+          // Handled natively; an emulated instruction (the pc moved on) counts as progress.
+          if (BigInt.asUintN(64, BigInt(this.pc)) !== epcU) this.streak = 0;
+          this.ctxChanged();
+          return;
+        }
         this.sepc = epcU; this.scause = intBit | BigInt(cause); this.stval = tval;
         this.htval = tval2; this.htinst = BigInt(tinst);
         this.mstatusSPIE = this.mstatusSIE; this.mstatusSIE = 0; this.mstatusSPP = this.priv;
@@ -300,6 +379,7 @@ export class Hart implements CodeCacheOwner {
         this.virt = 0; this.priv = PRV_S;
         this.pc = this.vector(this.stvec, interrupt, cause);
       }
+      this.taken(cause, interrupt, fromPriv, fromVirt, epcU, tval);
       this.ctxChanged();
       return;
     }
@@ -315,7 +395,18 @@ export class Hart implements CodeCacheOwner {
     this.mstatusMPV = this.virt; this.mstatusGVA = gva ? 1 : 0;
     this.virt = 0; this.priv = PRV_M;
     this.pc = this.vector(this.mtvec, interrupt, cause);
+    this.taken(cause, interrupt, fromPriv, fromVirt, epcU, tval);
     this.ctxChanged();
+  }
+
+  /** Counts a trap taken architecturally and traces it (the hart is already in the target mode). */
+  private taken(cause: number, interrupt: boolean, fromPriv: number, fromVirt: number, epc: bigint, tval: bigint): void {
+    this.traps++;
+    if (interrupt) this.interrupts++;
+    const t = this.trace;
+    if (t !== undefined && t.enabled('trap')) {
+      t.emit({ kind: 'trap', time: this.cycleSource(), hart: this.id, cause, interrupt, from: privName(fromPriv, fromVirt), to: privName(this.priv, this.virt), pc: epc, tval });
+    }
   }
 
   private vector(tvec: bigint, interrupt: boolean, cause: number): number {
@@ -695,6 +786,7 @@ export class Hart implements CodeCacheOwner {
         if (this.priv < PRV_M) return this.virt ? this.virtualInsn(d, pc) : this.illegal(d, pc);
         // priv <- MPP; V <- MPV (if MPP != M); MIE <- MPIE; MPIE <- 1; MPP <- U (least-privileged
         // mode); H 1.0: MRET sets MPV=0; priv 1.12: "If y != M, xRET also sets MPRV=0".
+        this.trapReturns++;
         this.mstatusMIE = this.mstatusMPIE;
         this.mstatusMPIE = 1;
         this.priv = this.mstatusMPP;
@@ -710,6 +802,7 @@ export class Hart implements CodeCacheOwner {
         if (this.virt) {
           if (this.priv === PRV_U || this.hsVTSR) return this.virtualInsn(d, pc);
           // VS-mode sret: vsstatus
+          this.trapReturns++;
           this.priv = this.vsSPP; this.vsSIE = this.vsSPIE; this.vsSPIE = 1; this.vsSPP = PRV_U;
           this.ctxChanged();
           bigToPair(this.vsepc);
@@ -719,6 +812,7 @@ export class Hart implements CodeCacheOwner {
         // H 1.0: "SRET first determines what the new privilege mode will be according to the values
         // in hstatus.SPV and sstatus.SPP. SRET then sets hstatus.SPV=0, and in sstatus sets SPP=0,
         // SIE=SPIE, and SPIE=1." Priv 1.12: an xRET to a mode y != M also sets MPRV=0.
+        this.trapReturns++;
         this.priv = this.mstatusSPP; this.mstatusSIE = this.mstatusSPIE; this.mstatusSPIE = 1; this.mstatusSPP = PRV_U;
         this.mstatusMPRV = 0; // the new privilege is never M
         this.virt = this.hsSPV;
@@ -869,7 +963,7 @@ export class Hart implements CodeCacheOwner {
 
   private counterValue(which: 0 | 2): bigint {
     const inhibited = (this.mcountinhibit >> which) & 1;
-    if (which === 0) return BigInt.asUintN(64, inhibited ? this.cycleFrozen : BigInt(this.retired) + this.cycleOffset);
+    if (which === 0) return BigInt.asUintN(64, inhibited ? this.cycleFrozen : BigInt(this.cycleSource()) + this.cycleOffset);
     return BigInt.asUintN(64, inhibited ? this.instretFrozen : BigInt(this.retired) + this.instretOffset);
   }
 
@@ -1004,7 +1098,7 @@ export class Hart implements CodeCacheOwner {
         const nv = lo & 5; // CY and IR (TM does not exist; hpm counters are hardwired 0)
         const cur0 = this.counterValue(0), cur2 = this.counterValue(2);
         if ((nv & 1) && !(this.mcountinhibit & 1)) this.cycleFrozen = cur0;
-        if (!(nv & 1) && (this.mcountinhibit & 1)) this.cycleOffset = this.cycleFrozen - BigInt(this.retired) - 1n;
+        if (!(nv & 1) && (this.mcountinhibit & 1)) this.cycleOffset = this.cycleFrozen - BigInt(this.cycleSource()) - BigInt(this.cpi);
         if ((nv & 4) && !(this.mcountinhibit & 4)) this.instretFrozen = cur2 + 1n; // this instruction still retires
         if (!(nv & 4) && (this.mcountinhibit & 4)) this.instretOffset = this.instretFrozen - BigInt(this.retired) - 1n;
         this.mcountinhibit = nv;
@@ -1049,7 +1143,7 @@ export class Hart implements CodeCacheOwner {
       // The written value is what the next instruction reads: this instruction's own retirement is
       // counted after the write, so compensate by one.
       case CSR.mcycle:
-        if (this.mcountinhibit & 1) this.cycleFrozen = v; else this.cycleOffset = v - BigInt(this.retired) - 1n;
+        if (this.mcountinhibit & 1) this.cycleFrozen = v; else this.cycleOffset = v - BigInt(this.cycleSource()) - BigInt(this.cpi);
         break;
       case CSR.minstret:
         if (this.mcountinhibit & 4) this.instretFrozen = v; else this.instretOffset = v - BigInt(this.retired) - 1n;
@@ -1064,4 +1158,10 @@ export class Hart implements CodeCacheOwner {
 
   /** Is the first instruction at `pc` one that compiled blocks never contain? */
   static endsBlock(d: Decoded): boolean { return isSystem(d.op); }
+}
+
+/** Trace name of a privilege level: M, HS (S with V=0), U, VS, VU. */
+function privName(priv: number, virt: number): Privilege {
+  if (virt) return priv === PRV_U ? 'VU' : 'VS';
+  return priv === PRV_M ? 'M' : priv === PRV_S ? 'HS' : 'U';
 }
