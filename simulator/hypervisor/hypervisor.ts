@@ -526,11 +526,21 @@ export class Hypervisor {
     if (level) this.raise(v, VSEI, 'uart', this.exitHart === v.hart); else this.lower(v, VSEI);
   }
 
+  /**
+   * A byte of a VM's console. The machine console gets each VM's output a line at a time (at the
+   * newline, or when the VM stops), so that lines of VMs running on different harts do not mix.
+   */
   private consoleOut(vm: Vm, byte: number): void {
     vm.console += String.fromCharCode(byte);
     vm.consoleChars++;
     this.machine.metrics.add(`${vm.name}.console.chars`);
-    this.machine.consoleOut(byte, Math.max(0, this.exitHart));
+    vm.pendingLine.push(byte);
+    if (byte === 10) this.flushConsole(vm);
+  }
+
+  private flushConsole(vm: Vm): void {
+    for (const b of vm.pendingLine) this.machine.consoleOut(b, Math.max(0, this.exitHart));
+    vm.pendingLine.length = 0;
   }
 
   // ---------------------------------------------------------------- services for the SBI env ----
@@ -634,6 +644,7 @@ export class Hypervisor {
     if (vm.stopped) return;
     vm.state = state;
     vm.stopReason = reason;
+    this.flushConsole(vm);
     const current = this.exitHart;
     for (const v of vm.vcpus) {
       if (v.timerEvent !== undefined) { this.machine.events.cancel(v.timerEvent); v.timerEvent = undefined; }

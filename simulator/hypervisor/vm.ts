@@ -28,6 +28,8 @@ export class Vm {
   /** Everything the guest wrote to its console (SBI DBCN/legacy putchar and the UART). */
   console = '';
   consoleChars = 0;
+  /** Console bytes not yet passed to the machine console (it gets whole lines). */
+  readonly pendingLine: number[] = [];
   sbiCalls = 0;
   hypercalls = 0;
   /** Guest pages mapped on their first access (a guest-page fault each). */
