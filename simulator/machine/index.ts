@@ -9,9 +9,10 @@
  * - Each hart has its own clock. It advances by `cpi` cycles per retired instruction (a fixed CPI:
  *   the cost model's `alu`), plus the costs of events the hart reports: TLB hits/misses and
  *   page-walk references (from `hart.mmu.counters`), device register accesses (mmioAccess), SBI
- *   calls (trapEntry + sbiCall + trapReturn), remote fences (an IPI round trip). A run call that
- *   retires nothing (a trap at once) costs one `cpi`. Traps taken are not charged yet (the hart
- *   does not count them).
+ *   calls (trapEntry + sbiCall + trapReturn), remote fences (an IPI round trip), traps taken
+ *   (trapEntry each, from `hart.traps`) and mret/sret (trapReturn each, `hart.trapReturns`).
+ *   A run call that retires nothing (a trap at once) costs one `cpi` more. `cycle`/`mcycle` read
+ *   the hart's clock (`hart.cycleSource`).
  * - `mtime` = floor(cycles / cyclesPerTick) (+ the offset a write to mtime sets); the default
  *   timebase is 10 MHz, i.e. 100 cycles per tick at 1 GHz (`MachineConfig.timebaseHz`).
  * - The machine clock `now` moves in slices: a slice ends at min(now + quantum * cpi, next event);
@@ -35,7 +36,9 @@
  *   SBI system_reset shutdown ('pass', or 'fail' when the reason is system failure).
  * - 'reset': the finisher's 0x7777 or an SBI cold/warm reboot (the host decides what to do).
  * - 'trap': an exception was raised while mtvec = 0 (no handler installed). The hart state is
- *   left as before the trapping instruction (no CSR updated, pc = faulting pc).
+ *   left as before the trapping instruction (no CSR updated, pc = faulting pc). Also a trap loop:
+ *   TRAP_LOOP_LIMIT traps in a row without an instruction retired (e.g. a handler address that
+ *   itself faults); the message says "hart N is stuck in a trap loop: <cause> at <pc> repeating".
  * - 'limit': maxInstructions retired.
  * - 'halt': every hart waits (wfi, HSM stopped or suspended) and no event is queued.
  */
@@ -218,6 +221,9 @@ export class Machine {
     for (let i = 0; i < n; i++) {
       const h = this.harts[i];
       h.timeSource = () => this.mtime();
+      h.cycleSource = () => this.hartTime(i);
+      h.cpi = this.cpi;
+      h.setTrace(this.trace);
     }
     this.sbi = new NativeFirmware(this);
     if (this.firmware === 'sbi') {
@@ -333,7 +339,8 @@ export class Machine {
     const h = this.harts[i];
     const c = h.mmu.counters;
     const k = this.costs;
-    return h.retired * this.cpi + this.extra[i] + (c.hits + c.fetchHits) * k.tlbHit + (c.misses + c.fetchMisses) * k.tlbMiss + c.walkRefs * k.walkReference;
+    return h.retired * this.cpi + this.extra[i] + (c.hits + c.fetchHits) * k.tlbHit + (c.misses + c.fetchMisses) * k.tlbMiss + c.walkRefs * k.walkReference +
+      h.traps * k.trapEntry + h.trapReturns * k.trapReturn;
   }
 
   /** Virtual time of hart i (cycles), exact at any instruction boundary. */
@@ -539,6 +546,7 @@ export class Machine {
         const h = this.harts[i];
         total += this.runHart(i);
         if (h.fatal) return this.trapStop(h, total);
+        if (h.stuck) return this.stuckStop(h, total);
         if (this.tohostHit) return this.tohostStop(h, total);
         if (this.stopRequest) return this.requestedStop(h, total);
         if (this.remaining <= 0) break;
@@ -566,7 +574,7 @@ export class Machine {
         done += ran;
         this.remaining -= ran;
         if (ran === 0) this.extra[i] += this.cpi; // a trap taken at once still takes time
-        if (h.fatal || this.tohostHit || this.stopRequest) break;
+        if (h.fatal || h.stuck || this.tohostHit || this.stopRequest) break;
         if (h.waiting || this.hsm[i] !== HsmState.Started) break;
       }
     } finally {
@@ -600,6 +608,16 @@ export class Machine {
     const detail = f.cause === 2n ? `${what} 0x${f.tval.toString(16).padStart(8, '0')}` : f.tval !== 0n ? `${what} (tval ${hex(f.tval)})` : what;
     const description = `${detail} at ${hex(f.pc)}, no trap handler (mtvec = 0)`;
     return { reason: 'trap', instret: BigInt(total), pc: f.pc, cycles: this.stopTime(), trap: { cause: f.cause, tval: f.tval, pc: f.pc, description }, message: `hart ${h.id}: ${description}` };
+  }
+
+  /** A trap loop (Hart.stuck): the same kind of trap over and over with nothing retired. */
+  private stuckStop(h: Hart, total: number): RunResult {
+    const f = h.stuck;
+    h.stuck = undefined;
+    if (!f) throw new Error('no trap loop');
+    const what = causeText(f.cause);
+    const description = `${what} at ${hex(f.pc)}${f.tval !== 0n && f.tval !== f.pc ? ` (tval ${hex(f.tval)})` : ''} repeating: ${f.count} traps without retiring an instruction`;
+    return { reason: 'trap', instret: BigInt(total), pc: f.pc, cycles: this.stopTime(), trap: { cause: f.cause, tval: f.tval, pc: f.pc, description }, message: `hart ${h.id} is stuck in a trap loop: ${description}` };
   }
 
   private tohostStop(h: Hart, total: number): RunResult {

@@ -22,6 +22,7 @@ import { DEFAULT_TLB } from './api';
 import { E_GBARE, E_S1BARE, Tlb } from './tlb';
 import { Pmp, PMP_R, PMP_W, PMP_X } from './pmp';
 import type { Bus } from '../../machine/bus';
+import type { FlushOp, TraceBuffer, WalkStage } from '../../trace';
 
 export const enum Acc { Fetch = 0, Load = 1, Store = 2, Amo = 3 }
 
@@ -85,6 +86,11 @@ export class Mmu implements MmuApi {
   private readonly flushes = { sfence: 0, hfenceVvma: 0, hfenceGvma: 0, all: 0 };
   private fillBase = 0; private evictBase = 0;
 
+  // --- trace (walk, tlb-fill, tlb-flush events; built only when the kind is enabled) ---
+  private trace: TraceBuffer | undefined;
+  private traceHart = 0;
+  private traceTime: () => number = () => 0;
+
   constructor(readonly bus: Bus, readonly geometry: TlbGeometry = DEFAULT_TLB) {
     this.tlb = new Tlb(geometry);
     this.tlb.onDrop = (s) => this.dropHost(s);
@@ -104,6 +110,11 @@ export class Mmu implements MmuApi {
     this.tlb.clock[1] = 0;
     this.fillBase = this.tlb.fills; this.evictBase = this.tlb.evictions;
     this.flushes.sfence = 0; this.flushes.hfenceVvma = 0; this.flushes.hfenceGvma = 0; this.flushes.all = 0;
+  }
+
+  /** Events go to `trace`, tagged with hart `hart` and stamped with `time()` (virtual cycles). */
+  setTrace(trace: TraceBuffer | undefined, hart: number, time: () => number): void {
+    this.trace = trace; this.traceHart = hart; this.traceTime = time;
   }
 
   /** Drops all host-cache entries (context change). */
@@ -129,27 +140,40 @@ export class Mmu implements MmuApi {
     const f = this.flushes;
     if (countAs === 'sfence.vma') f.sfence++; else if (countAs === 'hfence.vvma') f.hfenceVvma++; else if (countAs === 'hfence.gvma') f.hfenceGvma++; else f.all++;
     const vpn = scope.vaddr === undefined ? undefined : Number(BigInt.asIntN(64, scope.vaddr) >> 12n);
+    let dropped: number;
     switch (kind) {
       case 'sfence.vma':
-        this.tlb.flush({ virt: false, vpn, asid: scope.asid });
+        dropped = this.tlb.flush({ virt: false, vpn, asid: scope.asid });
         break;
       case 'hfence.vvma':
-        this.tlb.flush({ virt: true, vmid: scope.vmid ?? this.vmid, vpn, asid: scope.asid, vsStageOnly: true });
+        dropped = this.tlb.flush({ virt: true, vmid: scope.vmid ?? this.vmid, vpn, asid: scope.asid, vsStageOnly: true });
         break;
       case 'hfence.gvma':
-        if (scope.gpa === undefined) this.tlb.flush({ virt: true, vmid: scope.vmid });
+        if (scope.gpa === undefined) dropped = this.tlb.flush({ virt: true, vmid: scope.vmid });
         else {
           // Entries whose final G-stage leaf maps the page, and (conservatively, which the spec
           // allows) every entry with a VS stage of that VMID, since its walk may have read VS-stage
           // PTEs through the changed G-stage mapping.
-          this.tlb.flush({ virt: true, vmid: scope.vmid, gpn: Number(scope.gpa >> 12n) });
-          this.tlb.flush({ virt: true, vmid: scope.vmid, vsStageOnly: true });
+          dropped = this.tlb.flush({ virt: true, vmid: scope.vmid, gpn: Number(scope.gpa >> 12n) });
+          dropped += this.tlb.flush({ virt: true, vmid: scope.vmid, vsStageOnly: true });
         }
         break;
       default:
-        this.tlb.flushAll();
+        dropped = this.tlb.flushAll();
     }
     this.clearHost();
+    const t = this.trace;
+    if (t !== undefined && t.enabled('tlb-flush')) {
+      const op: FlushOp = kind === 'all' ? 'full' : kind;
+      const address = kind === 'hfence.gvma' ? scope.gpa : scope.vaddr;
+      const vmid = kind === 'hfence.vvma' ? scope.vmid ?? this.vmid : scope.vmid;
+      t.emit({
+        kind: 'tlb-flush', time: this.traceTime(), hart: this.traceHart, op, entries: dropped,
+        ...(address === undefined ? {} : { address: BigInt.asUintN(64, address) }),
+        ...(scope.asid === undefined ? {} : { asid: scope.asid }),
+        ...(vmid === undefined ? {} : { vmid }),
+      });
+    }
   }
 
   private fault(cause: number, tval: bigint, gva: boolean, tval2 = 0n, tinst = 0): -1 {
@@ -248,7 +272,9 @@ export class Mmu implements MmuApi {
       }
     } else {
       if (acc === Acc.Fetch) this.fetchMisses++; else this.misses++;
-      slot = this.walk(lo, hi, va, vpn, acc, priv, virt, hlvx, s1mode);
+      const t = this.trace;
+      if (t === undefined || !(t.enabled('walk') || t.enabled('tlb-fill'))) slot = this.walk(lo, hi, va, vpn, acc, priv, virt, hlvx, s1mode);
+      else slot = this.tracedWalk(lo, hi, va, vpn, acc, priv, virt, hlvx, s1mode);
       if (slot === -1) return -1;
     }
     const ppn = tlb.ppn[slot];
@@ -319,6 +345,36 @@ export class Mmu implements MmuApi {
     }
     const asid = virt ? this.vsAsid : this.sAsid;
     return this.tlb.fill(vpn, ppnFinal, gpn, virt, this.vmid, asid, flags | s1 | (g << 8), level, glevel);
+  }
+
+  /** `walk` plus its walk and tlb-fill events (when those kinds are enabled). */
+  private tracedWalk(lo: number, hi: number, va: number, vpn: number, acc: Acc, priv: number, virt: boolean, hlvx: boolean, s1mode: number): number {
+    const refs0 = this.walkRefs, evict0 = this.tlb.evictions;
+    const slot = this.walk(lo, hi, va, vpn, acc, priv, virt, hlvx, s1mode);
+    const t = this.trace;
+    if (t === undefined) return slot;
+    const stage: WalkStage = !virt ? 'single' : s1mode === 0 ? 'g' : 'vs';
+    if (t.enabled('walk')) {
+      const access = acc === Acc.Fetch ? 'x' : acc === Acc.Load ? 'r' : 'w';
+      const c = this.fCause;
+      const fault = slot >= 0 ? undefined : c >= 20 ? 'guest-page-fault' : c >= 12 ? 'page-fault' : 'access-fault';
+      t.emit({
+        kind: 'walk', time: this.traceTime(), hart: this.traceHart, stage, va: pair(lo, hi), access, references: this.walkRefs - refs0,
+        ...(fault === undefined ? {} : { fault }),
+      });
+    }
+    if (slot >= 0 && t.enabled('tlb-fill')) {
+      const tlb = this.tlb;
+      const f = tlb.flags[slot];
+      const s1 = f & E_S1BARE ? 0xff : f & 0xff;
+      const perm = `${s1 & PTE_R ? 'r' : '-'}${s1 & PTE_W ? 'w' : '-'}${s1 & PTE_X ? 'x' : '-'}-${s1 & PTE_U && !(f & E_S1BARE) ? 'u' : '-'}`;
+      t.emit({
+        kind: 'tlb-fill', time: this.traceTime(), hart: this.traceHart, stage, va: BigInt.asUintN(64, BigInt(vpn) * 4096n),
+        pa: BigInt(tlb.ppn[slot]) * 4096n, pageSize: 4096 * 2 ** (9 * tlb.level[slot]), asid: tlb.asid[slot], vmid: tlb.vmid[slot], perm,
+        evicted: tlb.evictions !== evict0,
+      });
+    }
+    return slot;
   }
 
   private hostFill(va: number, pa: number, acc: Acc, priv: number, slot: number): void {

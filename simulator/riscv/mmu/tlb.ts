@@ -150,8 +150,11 @@ export class Tlb {
     return n;
   }
 
-  flushAll(): void {
-    for (let s = 0; s < this.size; s++) if (this.valid[s]) { this.onDrop(s); this.valid[s] = 0; }
+  /** Drops every entry; returns how many were valid. */
+  flushAll(): number {
+    let n = 0;
+    for (let s = 0; s < this.size; s++) if (this.valid[s]) { this.onDrop(s); this.valid[s] = 0; n++; }
+    return n;
   }
 
   /** Valid entries (for views and tests). */
