@@ -376,12 +376,15 @@ export class Hypervisor {
 
   /** Resumes the vCPU, or (if it blocked, stopped or yielded) saves it and gives the hart to the next one. */
   private afterExit(h: Hart, v: Vcpu): void {
-    if (v.hart === h.id && v.state === 'running') { this.enter(h, v); return; }
-    if (v.hart === h.id) this.unplace(v);
-    if (v.state === 'runnable') this.runQueue.push(v);
-    else if (v.state === 'waiting' && this.wakeable(v)) { this.wake(v); }
-    if (this.running[h.id] === undefined) this.dispatch(h.id);
-    h.brk = true;
+    if (v.hart === h.id && v.state === 'running') this.enter(h, v);
+    else {
+      if (v.hart === h.id) this.unplace(v);
+      if (v.state === 'runnable') this.runQueue.push(v);
+      else if (v.state === 'waiting' && this.wakeable(v)) this.wake(v);
+      h.brk = true;
+    }
+    // This hart if it is free, then any idle hart, takes what the exit made runnable.
+    if (this.runQueue.length > 0 || this.running[h.id] === undefined) this.dispatch(h.id);
   }
 
   private wakeable(v: Vcpu): boolean { return (v.ctx.hvip & v.ctx.vsie) !== 0; }
