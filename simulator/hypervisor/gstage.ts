@@ -42,10 +42,10 @@ export class HostMemory {
   }
 
   read64(hpa: number): bigint { return this.view.getBigUint64(this.offset(hpa, 8), true); }
-  write64(hpa: number, v: bigint): void { this.view.setBigUint64(this.offset(hpa, 8), BigInt.asUintN(64, v), true); }
+  write64(hpa: number, v: bigint): void { const o = this.offset(hpa, 8); this.ram.prepareWrite(o, 8); this.view.setBigUint64(o, BigInt.asUintN(64, v), true); }
   read32(hpa: number): number { return this.view.getUint32(this.offset(hpa, 4), true); }
   bytes(hpa: number, length: number): Uint8Array { const o = this.offset(hpa, length); return this.ram.u8.subarray(o, o + length); }
-  zero(hpa: number, length: number): void { const o = this.offset(hpa, length); this.ram.u8.fill(0, o, o + length); }
+  zero(hpa: number, length: number): void { const o = this.offset(hpa, length); this.ram.prepareWrite(o, length); this.ram.u8.fill(0, o, o + length); }
 }
 
 /** Bump allocator of zeroed, aligned pages inside the hypervisor's reserved host region. */

@@ -9,8 +9,11 @@
  *  - PF_CODE: the page holds decoded/compiled instructions -> invalidate them (self-modifying code);
  *  - PF_WATCH: a watched address (the `tohost` word) lives on the page -> notify the watcher;
  *  - PF_RESV: an LR reservation lies on the page -> a store to it kills the reservation;
- *  - PF_SNAP (reserved for the snapshot issue): the page must be copied before its first write
- *    after a snapshot (copy-on-write; snapshot cost is then proportional to pages written).
+ *  - PF_SNAP: someone (simulator/snapshot) must see the page before its next write: the first
+ *    write clears the flag and calls `ram.tracker.firstWrite(page)` *before* the bytes change
+ *    (copy-on-write snapshots, cached page hashes). Anything that writes RAM without going through
+ *    `Bus.write` must call `ram.prepareWrite(offset, length)` first, or `ram.replaced()` when it
+ *    rewrites RAM wholesale (loading an image).
  */
 
 export const PAGE_SHIFT = 12;
@@ -39,6 +42,14 @@ interface Mapping { base: number; size: number; device: MmioDevice }
 
 export interface Watch { address: number; size: number; onWrite: (address: number, size: number) => void }
 
+/** Observes RAM pages flagged PF_SNAP (see the file comment). */
+export interface RamTracker {
+  /** Page `page` is about to be written for the first time since it was flagged. */
+  firstWrite(page: number): void;
+  /** RAM was rewritten wholesale (image loaded): every flagged page's previous contents are gone. */
+  replaced(): void;
+}
+
 /** Something holding decoded code for RAM pages (a hart); told when one of its pages is written. */
 export interface CodeCacheOwner { invalidatePage(page: number): void }
 
@@ -51,6 +62,8 @@ export class Ram {
   readonly pageFlags: Uint8Array;
   /** For PF_CODE pages: which 32-bit words hold decoded instructions (one byte per word). */
   readonly codeWords = new Map<number, Uint8Array>();
+  /** Told about the first write to each PF_SNAP page (simulator/snapshot installs it). */
+  tracker: RamTracker | undefined;
 
   constructor(readonly base: number, readonly size: number) {
     if (size % PAGE_SIZE !== 0 || size <= 0 || size > 0x80000000) throw new Error(`RAM size must be a positive multiple of 4 KiB up to 2 GiB, got ${size}`);
@@ -62,6 +75,26 @@ export class Ram {
     this.i16 = new Int16Array(buf);
     this.i32 = new Int32Array(buf);
     this.pageFlags = new Uint8Array(size >>> PAGE_SHIFT);
+  }
+
+  /**
+   * Must precede any write to RAM bytes [offset, offset+length) that bypasses `Bus.write`: pages
+   * flagged PF_SNAP lose the flag and are shown to the tracker before they change.
+   */
+  prepareWrite(offset: number, length: number): void {
+    if (length <= 0) return;
+    const pf = this.pageFlags;
+    const p1 = (offset + length - 1) >>> PAGE_SHIFT;
+    for (let p = offset >>> PAGE_SHIFT; p <= p1; p++) {
+      if (pf[p] & PF_SNAP) { pf[p] &= ~PF_SNAP; this.tracker?.firstWrite(p); }
+    }
+  }
+
+  /** RAM is about to be rewritten wholesale (image load): drops every PF_SNAP flag and tells the tracker. */
+  replaced(): void {
+    const pf = this.pageFlags;
+    for (let p = 0; p < pf.length; p++) pf[p] &= ~PF_SNAP;
+    this.tracker?.replaced();
   }
 }
 
@@ -153,8 +186,9 @@ export class Bus {
     const o = this.ramOffset(pa, size);
     if (o >= 0) {
       const u8 = r.u8;
-      for (let i = 0; i < size; i++) u8[o + i] = i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4));
       const p0 = o >>> PAGE_SHIFT, p1 = (o + size - 1) >>> PAGE_SHIFT;
+      if ((r.pageFlags[p0] | r.pageFlags[p1]) & PF_SNAP) r.prepareWrite(o, size);
+      for (let i = 0; i < size; i++) u8[o + i] = i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4));
       let res = W_OK;
       for (let p = p0; p <= p1; p++) if (r.pageFlags[p] !== 0) res |= this.flagged(p, pa, size);
       return res;

@@ -9,7 +9,16 @@
 
 export type EventId = number;
 
-interface QueuedEvent { time: number; seq: number; fn: () => void; label: string }
+/** A queued event. Records are never mutated once queued (a snapshot may share them). */
+export interface QueuedEvent { readonly time: number; readonly seq: number; readonly fn: () => void; readonly label: string }
+
+/**
+ * What a snapshot keeps of the queue: the queued records themselves and the sequence counter.
+ * Restoring puts back exactly these records (same closures, same ids), so an event's closure must
+ * reach mutable state only through objects whose state the snapshot restores (devices, the machine),
+ * never through a mutable local variable of its own.
+ */
+export interface EventQueueState { readonly items: readonly QueuedEvent[]; readonly seq: number }
 
 export class EventQueue {
   /** Sorted by (time, seq); the earliest event is at the end (cheap pop). */
@@ -58,4 +67,12 @@ export class EventQueue {
   }
 
   clear(): void { this.items.length = 0; }
+
+  captureState(): EventQueueState { return { items: this.items.slice(), seq: this.seq }; }
+
+  restoreState(s: EventQueueState): void {
+    this.items.length = 0;
+    this.items.push(...s.items);
+    this.seq = s.seq;
+  }
 }

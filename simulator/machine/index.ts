@@ -58,6 +58,7 @@ import { Uart16550, UART0_BASE, UART0_IRQ, UART0_SIZE } from '../devices/uart165
 import { SifiveTest, SIFIVE_TEST_BASE, SIFIVE_TEST_SIZE, type FinisherAction } from '../devices/sifive-test';
 import { HsmState, extensionName, sbiCall, type SbiCall } from '../sbi';
 import { NativeFirmware } from './firmware';
+import { DEFAULT_TLB, type TlbGeometry } from '../riscv/mmu/api';
 
 export { Bus, Ram, type MmioDevice } from './bus';
 export { Hart, type Engine } from '../riscv/hart/hart';
@@ -69,8 +70,8 @@ export interface MachineConfig {
   ramBase?: bigint;
   ramSize?: number;
   engine?: Engine;
-  /** Per-hart TLB geometry (default 64 entries, 4 ways, LRU). */
-  tlb?: { entries: number; ways: number; replacement: 'lru' | 'fifo' | 'random'; seed?: number };
+  /** TLB geometry of every hart, or one per hart by hart id (default 64 entries, 4 ways, LRU). */
+  tlb?: TlbGeometry | readonly TlbGeometry[];
   harts?: number;
   /** Receives every byte the program writes to a console (HTIF, the UART, SBI DBCN/putchar). */
   console?: (byte: number) => void;
@@ -187,7 +188,15 @@ export class Machine {
     this.trace = config.trace ?? new TraceBuffer(0);
     const n = config.harts ?? 1;
     this.harts = [];
-    for (let i = 0; i < n; i++) this.harts.push(new Hart(i, this.bus, config.engine ?? 'compiled', config.tlb ?? { entries: 64, ways: 4, replacement: 'lru' }));
+    const tlbOf = (i: number): TlbGeometry => {
+      const t = config.tlb;
+      if (t === undefined) return DEFAULT_TLB;
+      if (!Array.isArray(t)) return t as TlbGeometry;
+      const g = t[i];
+      if (g === undefined) throw new Error(`no TLB geometry for hart ${i} (${t.length} given for ${n} harts)`);
+      return g;
+    };
+    for (let i = 0; i < n; i++) this.harts.push(new Hart(i, this.bus, config.engine ?? 'compiled', tlbOf(i)));
     this.hsm = new Array<HsmState>(n).fill(HsmState.Started);
     this.clocks = new Array<number>(n).fill(0);
     this.marks = new Array<number>(n).fill(0);
@@ -250,6 +259,7 @@ export class Machine {
 
   /** Copies the image's allocated sections into RAM, resets the harts at the entry point and arms tohost. */
   load(image: Image): void {
+    this.bus.ram.replaced();
     this.bus.ram.u8.fill(0);
     this.bus.clearCode();
     this.bus.clearWatches();
