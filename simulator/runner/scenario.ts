@@ -9,6 +9,8 @@ import { Machine, type RunResult } from '../machine';
 import { evaluateExpectations, parseScenario, type ExpectationResult, type HypervisorScenario, type Scenario } from '../scenario';
 import { Hypervisor, HypervisorConfigError, type VmSpec } from '../hypervisor';
 import { buildImage, type FileReader } from './image';
+import { collectMetrics } from './metrics';
+import type { MachineConfig as ScenarioMachine, StopConfig } from '../scenario';
 
 export type ScenarioStatus = 'pass' | 'fail' | 'error';
 
@@ -48,13 +50,8 @@ export function runScenario(text: string, file: string, read: FileReader, option
   if (hasErrors(loaded.diagnostics)) return errorReport(scenario, loaded.diagnostics);
   if (scenario.kind === 'hypervisor') return runHypervisorScenario(scenario, loaded.diagnostics, ranges, file, read, options);
   const { program, machine: config, stop } = scenario;
-  const unsupported: Diagnostic[] = [];
-  // Said plainly rather than ignored: these stop conditions need virtual time and a machine
-  // that can run past tohost, which arrive with the platform work.
-  if (stop.maxTime !== undefined) unsupported.push(notYet(ranges.get('/stop/maxTime'), file, 'stop.maxTime is not supported yet (virtual time); the run stops on instructions and tohost only'));
-  if (!stop.onTohost) unsupported.push(notYet(ranges.get('/stop/onTohost'), file, 'stop.onTohost = false is not supported yet; the run stops when the program writes tohost'));
-  if (program.mode !== 'M') unsupported.push(notYet(ranges.get('/program/mode'), file, "program.mode 'S' needs the SBI firmware, which is not implemented yet; running in M-mode"));
-  loaded.diagnostics.push(...unsupported);
+  // Said plainly rather than ignored: the machine always stops when the program writes tohost.
+  if (!stop.onTohost) loaded.diagnostics.push(notYet(ranges.get('/stop/onTohost'), file, 'stop.onTohost = false is not supported yet; the run stops when the program writes tohost'));
   const dir = path.dirname(file);
   const code = program.code;
   const files = code.format === 'elf' ? [code.elf] : code.sources;
@@ -66,23 +63,15 @@ export function runScenario(text: string, file: string, read: FileReader, option
   const buildDiagnostics = built.diagnostics.map((d) => atReference(d, fileRanges[files.findIndex((f) => path.resolve(dir, f) === d.range.file)]));
   if (!built.image) return errorReport(scenario, [...loaded.diagnostics, ...buildDiagnostics]);
 
-  let consoleChars = 0;
-  const machine = new Machine({
-    harts: config.harts,
-    ramSize: config.memory,
-    engine: options.engine ?? 'compiled',
-    console: (b) => {
-      consoleChars++;
-      options.console?.(b);
-    },
-  });
+  // S-mode programs get the native SBI firmware, as a kernel would from OpenSBI.
+  const machine = machineFor(config, options, program.mode === 'S' ? 'sbi' : 'none');
   machine.load(built.image);
+  armTimeLimit(machine, stop);
   const result = machine.run({ maxInstructions: BigInt(stop.maxInstructions) });
 
-  const metrics = new Map<string, number>();
+  const metrics = collectMetrics(machine);
   metrics.set('instructions.total', Number(result.instret));
-  machine.harts.forEach((h, i) => metrics.set(`hart${i}.instructions`, h.retired));
-  metrics.set('console.chars', consoleChars);
+  metrics.set('cycles.total', result.cycles);
   if (result.failCode !== undefined) metrics.set('program.failed_test', result.failCode);
   metrics.set('program.passed', result.reason === 'pass' ? 1 : 0);
 
@@ -127,15 +116,7 @@ function runHypervisorScenario(scenario: HypervisorScenario, loadedDiagnostics: 
   if (mechanisms.length) diagnostics.push(notYet(ranges.get('/hypervisor/mechanisms'), file, `hypervisor mechanisms (${mechanisms.join(', ')}) are not implemented yet and are ignored`));
   if (failed) return errorReport(scenario, diagnostics);
 
-  const config = scenario.machine;
-  const machine = new Machine({
-    harts: config.harts,
-    ramSize: config.memory,
-    quantum: config.quantum,
-    costs: config.costs,
-    engine: options.engine ?? 'compiled',
-    console: options.console,
-  });
+  const machine = machineFor(scenario.machine, options, 'none');
   let hv: Hypervisor;
   try {
     hv = new Hypervisor(machine, { timeslice: scenario.hypervisor.timeslice, vms: specs });
@@ -144,21 +125,37 @@ function runHypervisorScenario(scenario: HypervisorScenario, loadedDiagnostics: 
     diagnostics.push({ severity: 'error', code: 'hypervisor-config', message: e.message, range: ranges.get('/vms') ?? { file, line: 1, column: 1, endLine: 1, endColumn: 2 } });
     return errorReport(scenario, diagnostics);
   }
-  const stop = scenario.stop;
-  if (stop.maxTime !== undefined) {
-    const limit = stop.maxTime;
-    machine.schedule(limit, () => machine.requestStop({ reason: 'limit', message: `stop.maxTime (${limit} cycles) reached` }), 'stop.maxTime');
-  }
-  const result = hv.run({ maxInstructions: BigInt(stop.maxInstructions) });
+  armTimeLimit(machine, scenario.stop);
+  const result = hv.run({ maxInstructions: BigInt(scenario.stop.maxInstructions) });
 
-  const metrics = hv.metrics();
-  metrics.set('instructions.total', Number(result.instret));
-  machine.harts.forEach((h, i) => metrics.set(`hart${i}.instructions`, h.retired));
-  metrics.set('cycles.total', result.cycles);
-  metrics.set('program.passed', result.reason === 'pass' ? 1 : 0);
-  const sorted = new Map([...metrics.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sorted = collectMetrics(machine, hv.metrics());
+  sorted.set('instructions.total', Number(result.instret));
+  sorted.set('cycles.total', result.cycles);
+  sorted.set('program.passed', result.reason === 'pass' ? 1 : 0);
   const expectations = evaluateExpectations(scenario.expect, sorted);
   const vmFailed = hv.vms.some((vm) => vm.state === 'crashed' || vm.state === 'failed');
   const status: ScenarioStatus = vmFailed || result.reason === 'fail' || result.reason === 'trap' || expectations.some((e) => !e.pass) ? 'fail' : 'pass';
   return { scenario, diagnostics, result, metrics: sorted, expectations, status };
+}
+
+/** One machine built from a scenario's `machine` section, for both kinds of scenario. */
+function machineFor(config: ScenarioMachine, options: ScenarioRunOptions, firmware: 'none' | 'sbi'): Machine {
+  const machine = new Machine({
+    harts: config.harts,
+    ramSize: config.memory,
+    quantum: config.quantum,
+    costs: config.costs,
+    tlb: config.tlb,
+    firmware,
+    engine: options.engine ?? 'compiled',
+    console: options.console,
+  });
+  return machine;
+}
+
+/** `stop.maxTime` as an event; armed after loading, which starts the machine's time afresh. */
+function armTimeLimit(machine: Machine, stop: StopConfig): void {
+  if (stop.maxTime === undefined) return;
+  const limit = stop.maxTime;
+  machine.schedule(limit, () => machine.requestStop({ reason: 'limit', message: `stop.maxTime (${limit} cycles) reached` }), 'stop.maxTime');
 }

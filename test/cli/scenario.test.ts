@@ -97,4 +97,45 @@ describe('hyperlab run SCENARIO.hlab.json', () => {
     assert.match(r.out, /^FAIL {2}guest\.passed = 0, expected == 1$/m);
     assert.match(r.out, /^guest\.vm_exits\.total\s+\d+$/m);
   });
+
+  it('boots an S-mode program under the native SBI (program.mode "S")', () => {
+    const r = cli(['run', '--json', path.join(root, 'examples/smp-ipi/smp-ipi.hlab.json')]);
+    assert.equal(r.code, 0, r.err);
+    const doc = JSON.parse(r.out) as { status: string; metrics: Record<string, number> };
+    assert.equal(doc.status, 'pass');
+    assert.ok(doc.metrics['sbi.calls.total'] > 0);
+    assert.ok(doc.metrics['ipis.total'] > 0);
+  });
+
+  it('reports the modelled TLBs per hart and in total, identically on both engines', () => {
+    const metrics = (engine: string): Record<string, number> => {
+      const r = cli(['run', '--json', '--engine', engine, path.join(root, 'examples/hello-vm/hello-vm.hlab.json')]);
+      assert.equal(r.code, 0, r.err);
+      return (JSON.parse(r.out) as { metrics: Record<string, number> }).metrics;
+    };
+    const compiled = metrics('compiled');
+    assert.ok(compiled['tlb.misses'] > 0 && compiled['walks.references'] >= compiled['walks.total']);
+    assert.equal(compiled['tlb.misses'], compiled['hart0.tlb.misses']);
+    const interp = metrics('interpreter');
+    for (const name of ['tlb.misses', 'tlb.hits', 'walks.total', 'walks.references', 'vm_exits.total', 'instructions.total']) {
+      assert.equal(interp[name], compiled[name], name);
+    }
+  });
+
+  it('gives each hart the TLB geometry the scenario sets', () => {
+    const file = scenarioDir({
+      machine: { harts: 2, tlb: { entries: 16, ways: 2, replacement: 'fifo' }, tlbPerHart: [{ hart: 1, entries: 8, ways: 8 }] },
+      program: helloProgram,
+    });
+    assert.equal(cli(['run', file]).code, 0);
+  });
+
+  it('stops at stop.maxTime in virtual cycles', () => {
+    const file = scenarioDir({ program: helloProgram, stop: { maxTime: 2000 } });
+    const r = cli(['run', '--json', file]);
+    const doc = JSON.parse(r.out) as { run: { reason: string; message: string }; metrics: Record<string, number> };
+    assert.equal(doc.run.reason, 'limit');
+    assert.match(doc.run.message, /stop\.maxTime \(2000 cycles\)/);
+    assert.ok(doc.metrics['cycles.total'] >= 2000 && doc.metrics['cycles.total'] < 4000, String(doc.metrics['cycles.total']));
+  });
 });
