@@ -1,7 +1,15 @@
 /** Benchmark entry point (bundled to dist/bench.js by scripts/build.mjs). */
 import { benchRiscv } from './riscv';
+import { benchSnapshot } from './snapshot';
 
-benchRiscv(process.argv.slice(2)).catch((e: unknown) => {
+// --only riscv | snapshot: run one of the benchmarks (default: both).
+const argv = process.argv.slice(2);
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+
+(async (): Promise<void> => {
+  if (only === undefined || only === 'riscv') await benchRiscv(argv);
+  if (only === undefined || only === 'snapshot') benchSnapshot(argv);
+})().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
   process.exitCode = 1;
 });
