@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { asmCommand, asmHelp } from './commands/asm';
+import { conformanceCommand, conformanceHelp } from './commands/conformance';
 import { disasmCommand, disasmHelp } from './commands/disasm';
 import { runCommand, runHelp } from './commands/run';
 import { AssemblyFailed } from './program';
@@ -22,6 +23,7 @@ const commands: Record<string, Command> = {
   run: { summary: 'run an RV64 program (ELF or .S files) to its tohost exit', help: runHelp, handler: runCommand },
   asm: { summary: 'assemble and link .S files into an ELF64 executable', help: asmHelp, handler: asmCommand },
   disasm: { summary: 'disassemble an ELF executable or .S files', help: disasmHelp, handler: disasmCommand },
+  conformance: { summary: 'run a peer conformance suite (bpf DIR [--engine interp|jit])', help: conformanceHelp, handler: conformanceCommand },
 };
 
 function version(): string {
