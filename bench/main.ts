@@ -1,4 +1,5 @@
 /** Benchmark entry point (bundled to dist/bench.js by scripts/build.mjs). */
+import { benchEbpf } from './ebpf';
 import { benchRiscv } from './riscv';
 import { benchSnapshot } from './snapshot';
 

@@ -160,6 +160,17 @@ export class Vm {
     R[21] = this.stack.hi;
   }
 
+  /** Like `prepare` without BigInt: r1 = (r1hi:r1lo), r2 = (r2hi:r2lo). For hot invocation paths. */
+  prepareRaw(r1lo: number, r1hi: number, r2lo = 0, r2hi = 0): void {
+    const R = this.R;
+    R[2] = r1lo;
+    R[3] = r1hi;
+    R[4] = r2lo;
+    R[5] = r2hi;
+    R[20] = this.stack.size;
+    R[21] = this.stack.hi;
+  }
+
   /** The engine's raw entry: runs from slot 0 with the registers in R; returns the unused budget. */
   engine(kind: EngineKind): RawRun {
     if (kind === 'interp') return (this.interpFn ??= this.makeInterpreter());
