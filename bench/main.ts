@@ -3,13 +3,14 @@ import { benchEbpf } from './ebpf';
 import { benchRiscv } from './riscv';
 import { benchSnapshot } from './snapshot';
 
-// --only riscv | snapshot: run one of the benchmarks (default: both).
+// --only riscv | snapshot | ebpf: run one of the benchmarks (default: both).
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 
 (async (): Promise<void> => {
   if (only === undefined || only === 'riscv') await benchRiscv(argv);
   if (only === undefined || only === 'snapshot') benchSnapshot(argv);
+  if (only === undefined || only === 'ebpf') benchEbpf(argv);
 })().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
   process.exitCode = 1;
