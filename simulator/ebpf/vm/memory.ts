@@ -50,6 +50,10 @@ const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
 export class Memory {
   readonly regions: Region[] = [];
+  /** Per region index (hi - REGION_HI_BASE): views, sizes and writability, for the engines' inline fast paths. */
+  readonly views: DataView[] = [];
+  readonly sizes: number[] = [];
+  readonly writable: boolean[] = [];
   /** Set by `ld64`: the high half of the last 64-bit load. */
   hi = 0;
 
@@ -64,6 +68,9 @@ export class Memory {
       hi: REGION_HI_BASE + this.regions.length,
     };
     this.regions.push(r);
+    this.views.push(r.view);
+    this.sizes.push(r.size);
+    this.writable.push(writable);
     return r;
   }
 
@@ -72,6 +79,9 @@ export class Memory {
     r.bytes = bytes;
     r.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     r.size = bytes.byteLength;
+    const k = r.hi - REGION_HI_BASE;
+    this.views[k] = r.view;
+    this.sizes[k] = r.size;
   }
 
   /** The 64-bit address of `offset` in region `r`, as a BigInt (for tooling and tests). */

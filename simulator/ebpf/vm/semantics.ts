@@ -4,11 +4,13 @@
  * locals and literal fields per instruction; the interpreter substitutes register-file slots and
  * the decoded fields of the current instruction. The semantics therefore exist once.
  *
- * Conventions: temporaries t0..t4 are declared by the engine; `M` is the Memory, `K` the runtime
+ * Conventions: temporaries t0..t5 are declared by the engine, as are MV/MS/MW (the Memory's
+ * per-region views, sizes and writability for the inline fast path); `M` is the Memory, `K` the runtime
  * support (`K.mulhu`, 64-bit division through BigInt for large operands, error constructors).
  */
 import * as I from '../isa';
 import type { Insn } from '../isa';
+import { REGION_HI_BASE } from './memory';
 
 export interface Names {
   /** Destination register halves. */
@@ -240,30 +242,32 @@ export function memCode(i: Insn, n: Names, offIsZero = false): string {
   if (cls === I.BPF_LDX) {
     const a = address(sl, sh, n.off, offIsZero);
     const sx = I.opMode(i.opcode) === I.BPF_MEMSX;
+    const fast = (n: number): string => `t5 = t2 - ${REGION_HI_BASE}; if ((t5 >>> 0) < MS.length && (t1 >>> 0) + ${n} <= MS[t5]) `;
     switch (size) {
       case 1:
-        return sx ? `${a} ${dl} = (M.ld8(t2, t1) << 24) >> 24; ${dh} = ${dl} >> 31;` : `${a} ${dl} = M.ld8(t2, t1); ${dh} = 0;`;
+        return `${a} ${fast(1)}t3 = MV[t5].getUint8(t1 >>> 0); else t3 = M.ld8(t2, t1); ${sx ? `${dl} = (t3 << 24) >> 24; ${dh} = ${dl} >> 31;` : `${dl} = t3; ${dh} = 0;`}`;
       case 2:
-        return sx ? `${a} ${dl} = (M.ld16(t2, t1) << 16) >> 16; ${dh} = ${dl} >> 31;` : `${a} ${dl} = M.ld16(t2, t1); ${dh} = 0;`;
+        return `${a} ${fast(2)}t3 = MV[t5].getUint16(t1 >>> 0, true); else t3 = M.ld16(t2, t1); ${sx ? `${dl} = (t3 << 16) >> 16; ${dh} = ${dl} >> 31;` : `${dl} = t3; ${dh} = 0;`}`;
       case 4:
-        return sx ? `${a} ${dl} = M.ld32(t2, t1); ${dh} = ${dl} >> 31;` : `${a} ${dl} = M.ld32(t2, t1); ${dh} = 0;`;
+        return `${a} ${fast(4)}${dl} = MV[t5].getInt32(t1 >>> 0, true); else ${dl} = M.ld32(t2, t1); ${dh} = ${sx ? `${dl} >> 31` : '0'};`;
       default:
-        return `${a} ${dl} = M.ld64(t2, t1); ${dh} = M.hi;`;
+        return `${a} ${fast(8)}{ ${dl} = MV[t5].getInt32(t1 >>> 0, true); ${dh} = MV[t5].getInt32((t1 >>> 0) + 4, true); } else { ${dl} = M.ld64(t2, t1); ${dh} = M.hi; }`;
     }
   }
   const a = address(dl, dh, n.off, offIsZero);
   if (cls === I.BPF_ST || (cls === I.BPF_STX && I.opMode(i.opcode) === I.BPF_MEM)) {
     const vl = cls === I.BPF_ST ? n.imm : sl;
     const vh = cls === I.BPF_ST ? `(${n.imm} >> 31)` : sh;
+    const fast = (n: number): string => `t5 = t2 - ${REGION_HI_BASE}; if ((t5 >>> 0) < MS.length && (t1 >>> 0) + ${n} <= MS[t5] && MW[t5]) `;
     switch (size) {
       case 1:
-        return `${a} M.st8(t2, t1, ${vl});`;
+        return `${a} ${fast(1)}MV[t5].setUint8(t1 >>> 0, ${vl}); else M.st8(t2, t1, ${vl});`;
       case 2:
-        return `${a} M.st16(t2, t1, ${vl});`;
+        return `${a} ${fast(2)}MV[t5].setUint16(t1 >>> 0, ${vl}, true); else M.st16(t2, t1, ${vl});`;
       case 4:
-        return `${a} M.st32(t2, t1, ${vl});`;
+        return `${a} ${fast(4)}MV[t5].setInt32(t1 >>> 0, ${vl}, true); else M.st32(t2, t1, ${vl});`;
       default:
-        return `${a} M.st64(t2, t1, ${vl}, ${vh});`;
+        return `${a} ${fast(8)}{ MV[t5].setInt32(t1 >>> 0, ${vl}, true); MV[t5].setInt32((t1 >>> 0) + 4, ${vh}, true); } else M.st64(t2, t1, ${vl}, ${vh});`;
     }
   }
   // atomics

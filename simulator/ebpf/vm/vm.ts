@@ -325,7 +325,8 @@ export class Vm {
     return [
       'return function run(budget) {',
       `let ${regs};`,
-      'let t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, pc = 0, depth = 0, fb = 0;',
+      'let t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, pc = 0, depth = 0, fb = 0;',
+      'const MV = M.views, MS = M.sizes, MW = M.writable;',
       'for (;;) {',
       'switch (pc) {',
       ...out,
@@ -415,7 +416,8 @@ function interpreterFactory(trapDivision: boolean): InterpFactory {
   }
   const src = [
     'return function run(budget) {',
-    'let pc = 0, depth = 0, fb = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;',
+    'let pc = 0, depth = 0, fb = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;',
+    'const MV = M.views, MS = M.sizes, MW = M.writable;',
     'for (;;) {',
     'if (--budget < 0) throw K.budget();',
     'const op = OP[pc], d = DST[pc], s = SRC[pc], off = OFF[pc], imm = IMM[pc];',
