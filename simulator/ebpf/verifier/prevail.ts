@@ -1,0 +1,504 @@
+/**
+ * Runner for PREVAIL's YAML verifier tests (../shared/conformance/prevail, format described by
+ * its test-schema.yaml): each case gives `pre` (initial abstract state as constraints), `code`
+ * (labelled blocks in kernel syntax with PREVAIL's extensions: `assume`, `<label>` targets,
+ * `map_fd N`, `lock … fetch`, `sN=` moves), `post` (constraints at exit) and `messages` (errors;
+ * non-empty means the program must be rejected).
+ *
+ * The snippet syntax is read here by a small reader of our own: the extensions are harness
+ * pseudo-instructions that the `.hcb` assembler rightly does not accept.
+ */
+import { parseAllDocuments } from 'yaml';
+import * as I from '../isa';
+import type { Insn } from '../isa';
+import type { MapDef } from '../program';
+import { verify, type VerifyResult } from './index';
+import type { Pseudo } from './analyze';
+import type { HelperProto, Platform, VerifyOptions } from './platform';
+import * as S from './scalar';
+import { B_NUM, B_SPILL, STACK_BYTES, UNINIT, newFrame, type State, type Val } from './state';
+
+export interface PrevailCase {
+  name: string;
+  file: string;
+  pre: string[];
+  code: [string, string][];
+  post: string[];
+  messages: string[];
+  options: string[];
+  expectedException?: string;
+  observe?: unknown;
+}
+
+export interface CaseOutcome {
+  case: PrevailCase;
+  /** Our verdict: true = accepted. */
+  accepted: boolean;
+  expectAccepted: boolean;
+  agree: boolean;
+  postTotal: number;
+  postProved: number;
+  unproved: string[];
+  why: string;
+  millis: number;
+}
+
+// ------------------------------------------------------------------------------------ loading
+
+export function parsePrevailFile(text: string, file: string): PrevailCase[] {
+  const out: PrevailCase[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    const d = doc.toJS() as Record<string, unknown> | null;
+    if (!d || typeof d !== 'object' || !('test-case' in d)) continue;
+    const code = d.code as Record<string, unknown>;
+    const strs = (x: unknown): string[] => (Array.isArray(x) ? x.map((v) => String(v)) : []);
+    out.push({
+      name: String(d['test-case']),
+      file,
+      pre: strs(d.pre),
+      code: Object.entries(code ?? {}).map(([k, v]) => [k, String(v ?? '')]),
+      post: strs(d.post),
+      messages: strs(d.messages),
+      options: strs(d.options),
+      ...(d['expected-exception'] !== undefined ? { expectedException: String(d['expected-exception']) } : {}),
+      ...('observe' in d ? { observe: d.observe } : {}),
+    });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------ platform
+
+const MAP: MapDef = { name: 'map1', type: 'array', keySize: 4, valueSize: 4, maxEntries: 16 };
+
+function helpers(): Map<number, HelperProto> {
+  const list: HelperProto[] = [
+    { id: 1, name: 'bpf_map_lookup_elem', args: ['map', 'map-key'], ret: 'map-value-or-null' },
+    { id: 2, name: 'bpf_map_update_elem', args: ['map', 'map-key', 'map-value', 'anything'], ret: 'scalar' },
+    { id: 3, name: 'bpf_map_delete_elem', args: ['map', 'map-key'], ret: 'scalar' },
+    { id: 6, name: 'bpf_trace_printk', args: ['mem', 'size', 'anything', 'anything', 'anything'], ret: 'scalar' },
+    { id: 12, name: 'bpf_tail_call', args: ['ctx', 'map', 'scalar'], ret: 'scalar' },
+    { id: 67, name: 'bpf_get_stack', args: ['ctx', 'uninit-mem', 'size', 'anything'], ret: 'scalar' },
+    { id: 99, name: 'bpf_skc_lookup_tcp', args: ['ctx', 'mem', 'size', 'anything', 'anything'], ret: 'sock-or-null', retSize: 80 },
+    { id: 130, name: 'bpf_ringbuf_output', args: ['map', 'mem', 'size', 'anything'], ret: 'scalar' },
+    { id: 131, name: 'bpf_ringbuf_reserve', args: ['map', 'const-size', 'anything'], ret: 'mem-or-null' },
+  ];
+  return new Map(list.map((h) => [h.id, h]));
+}
+
+export function prevailPlatform(bigEndian: boolean): Platform {
+  return {
+    name: 'PREVAIL test',
+    ctxSize: 64,
+    ctxPointers: [
+      { offset: 0, size: 4, kind: 'packet' },
+      { offset: 4, size: 4, kind: 'pend' },
+    ],
+    ctxWritable: true,
+    helpers: helpers(),
+    maps: [MAP],
+    mapByFd: (fd) => (fd === 1 ? 0 : undefined),
+    legacyPacket: true,
+    socketFields: [
+      { name: 'common', offset: 0, size: 8, writable: false },
+      { name: 'addresses', offset: 24, size: 26, writable: false },
+      { name: 'tail', offset: 52, size: 28, writable: false },
+    ],
+    bigEndian,
+  };
+}
+
+// ------------------------------------------------------------------------------------ reader
+
+const R = String.raw`([rw])(\d+)`;
+const NUMRE = String.raw`(-?(?:0x[0-9a-fA-F]+|\d+))`;
+const LABEL = String.raw`<([^>]+)>`;
+
+function parseNum(s: string): bigint {
+  const neg = s.startsWith('-');
+  const v = BigInt(neg ? s.slice(1) : s);
+  return neg ? -v : v;
+}
+
+function imm32(v: bigint): number | undefined {
+  if (v >= -(1n << 31n) && v < 1n << 32n) return Number(BigInt.asIntN(32, v));
+  return undefined;
+}
+
+interface Line {
+  insn: Insn;
+  label?: string;
+  pseudo?: Pseudo;
+  text: string;
+}
+
+const ALU_OPS: Record<string, [number, number]> = {
+  '+': [I.BPF_ADD, 0], '-': [I.BPF_SUB, 0], '*': [I.BPF_MUL, 0], '/': [I.BPF_DIV, 0], '%': [I.BPF_MOD, 0], '|': [I.BPF_OR, 0], '&': [I.BPF_AND, 0],
+  '^': [I.BPF_XOR, 0], '<<': [I.BPF_LSH, 0], '>>': [I.BPF_RSH, 0], 's>>': [I.BPF_ARSH, 0], 's/': [I.BPF_DIV, 1], 's%': [I.BPF_MOD, 1], '': [I.BPF_MOV, 0],
+};
+const JMP_OPS: Record<string, [number, boolean?]> = {
+  '==': [I.BPF_JEQ], '!=': [I.BPF_JNE], '>': [I.BPF_JGT], '>=': [I.BPF_JGE], '<': [I.BPF_JLT], '<=': [I.BPF_JLE], 's>': [I.BPF_JSGT], 's>=': [I.BPF_JSGE],
+  's<': [I.BPF_JSLT], 's<=': [I.BPF_JSLE], '&==': [I.BPF_JSET], '&!=': [I.BPF_JSET, true],
+};
+const SIZES: Record<string, number> = { '8': I.BPF_B, '16': I.BPF_H, '32': I.BPF_W, '64': I.BPF_DW };
+
+function mk(opcode: number, dst = 0, src = 0, off = 0, imm = 0): Insn {
+  return { opcode, dst, src, off, imm };
+}
+
+function parseLine(text: string): Line {
+  const t = text.trim();
+  let m: RegExpMatchArray | null;
+  const reg = (k: string): number => Number(k);
+  if (t === 'exit') return { insn: mk(I.OPCODE_EXIT), text: t };
+  if ((m = t.match(new RegExp(`^goto ${LABEL}$`)))) return { insn: mk(I.BPF_JMP | I.BPF_JA), label: m[1], text: t };
+  if ((m = t.match(new RegExp(`^call ${LABEL}$`)))) return { insn: mk(I.OPCODE_CALL, 0, I.CALL_LOCAL), label: m[1], text: t };
+  if ((m = t.match(/^call (-?\d+)$/))) return { insn: mk(I.OPCODE_CALL, 0, 0, 0, Number(m[1])), text: t };
+  if ((m = t.match(new RegExp(`^callx ${R}$`)))) return { insn: mk(I.OPCODE_CALLX, reg(m[2])), text: t };
+  const cond = String.raw`${R}\s*(==|!=|>=|<=|>|<|s>=|s<=|s>|s<|&==|&!=)\s*(?:${R}|${NUMRE})`;
+  m = t.match(new RegExp(`^(?:if|assume) ${cond}(?: goto ${LABEL})?$`));
+  if (m) {
+    const [, w, a, op, , b, k, label] = m;
+    const [code, nset] = JMP_OPS[op];
+    const cls = w === 'w' ? I.BPF_JMP32 : I.BPF_JMP;
+    const src = b !== undefined ? I.BPF_X : I.BPF_K;
+    const imm = k !== undefined ? imm32(parseNum(k)) ?? 0 : 0;
+    const insn = mk(cls | code | src, reg(a), b !== undefined ? reg(b) : 0, 0, imm);
+    const assume = t.startsWith('assume');
+    const pseudo: Pseudo = { ...(assume ? { assume: true } : {}), ...(nset ? { nset: true } : {}) };
+    return { insn, ...(label ? { label } : {}), ...(assume || nset ? { pseudo } : {}), text: t };
+  }
+  const memRef = String.raw`\*\(([us])(8|16|32|64) \*\)\(${R}\s*([+-])\s*(\d+)\)`;
+  if ((m = t.match(new RegExp(`^lock ${memRef}\\s*(\\+|&|\\||\\^|x|cx)=\\s*${R}(\\s+fetch)?$`)))) {
+    const [, , size, , base, sign, off, op, , src, fetch] = m;
+    const ops: Record<string, number> = { '+': I.BPF_ATOMIC_ADD, '&': I.BPF_ATOMIC_AND, '|': I.BPF_ATOMIC_OR, '^': I.BPF_ATOMIC_XOR, x: I.BPF_XCHG, cx: I.BPF_CMPXCHG };
+    let imm = ops[op];
+    if (fetch) imm |= I.BPF_FETCH;
+    return { insn: mk(I.BPF_STX | I.BPF_ATOMIC | SIZES[size], reg(base), reg(src), sign === '-' ? -Number(off) : Number(off), imm), text: t };
+  }
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*${memRef}$`)))) {
+    const [, , dst, us, size, , base, sign, off] = m;
+    const mode = us === 's' ? I.BPF_MEMSX : I.BPF_MEM;
+    return { insn: mk(I.BPF_LDX | mode | SIZES[size], reg(dst), reg(base), sign === '-' ? -Number(off) : Number(off)), text: t };
+  }
+  if ((m = t.match(new RegExp(`^${memRef}\\s*=\\s*(?:${R}|${NUMRE})$`)))) {
+    const [, , size, , base, sign, off, , src, k] = m;
+    const o = sign === '-' ? -Number(off) : Number(off);
+    if (src !== undefined) return { insn: mk(I.BPF_STX | I.BPF_MEM | SIZES[size], reg(base), reg(src), o), text: t };
+    return { insn: mk(I.BPF_ST | I.BPF_MEM | SIZES[size], reg(base), 0, o, imm32(parseNum(k)) ?? 0), text: t };
+  }
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*\\*\\(u(8|16|32|64) \\*\\)skb\\[(?:${R}|${NUMRE})\\]$`)))) {
+    const [, , , size, , ir, k] = m;
+    if (ir !== undefined) return { insn: mk(I.BPF_LD | I.BPF_IND | SIZES[size], 0, reg(ir), 0, 0), text: t };
+    return { insn: mk(I.BPF_LD | I.BPF_ABS | SIZES[size], 0, 0, 0, Number(parseNum(k))), text: t };
+  }
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*map_fd (\\d+)$`)))) return { insn: { ...mk(I.OPCODE_LDDW, reg(m[2]), I.PSEUDO_MAP_FD, 0, Number(m[3])), imm2: 0 }, text: t };
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*map_by_idx\\((\\d+)\\)$`)))) return { insn: { ...mk(I.OPCODE_LDDW, reg(m[2]), I.PSEUDO_MAP_IDX, 0, Number(m[3])), imm2: 0 }, text: t };
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*map_val\\((\\d+)\\)\\s*\\+\\s*(\\d+)$`)))) return { insn: { ...mk(I.OPCODE_LDDW, reg(m[2]), I.PSEUDO_MAP_VALUE, 0, Number(m[3])), imm2: Number(m[4]) }, text: t };
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*mva\\(map_by_idx\\((\\d+)\\)\\)\\s*\\+\\s*(\\d+)$`)))) return { insn: { ...mk(I.OPCODE_LDDW, reg(m[2]), I.PSEUDO_MAP_IDX_VALUE, 0, Number(m[3])), imm2: Number(m[4]) }, text: t };
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*(be|le|swap)(16|32|64) ${R}$`)))) {
+    const [, , d, kind, width] = m;
+    const opcode = kind === 'swap' ? I.BPF_ALU64 | I.BPF_END | I.BPF_TO_LE : I.BPF_ALU | I.BPF_END | (kind === 'be' ? I.BPF_TO_BE : I.BPF_TO_LE);
+    return { insn: mk(opcode, reg(d), 0, 0, Number(width)), text: t };
+  }
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*-${R}$`)))) return { insn: mk((m[1] === 'w' ? I.BPF_ALU : I.BPF_ALU64) | I.BPF_NEG, reg(m[2])), text: t };
+  if ((m = t.match(new RegExp(`^${R}\\s*s(8|16|32)=\\s*${R}$`)))) {
+    return { insn: mk((m[1] === 'w' ? I.BPF_ALU : I.BPF_ALU64) | I.BPF_MOV | I.BPF_X, reg(m[2]), reg(m[5]), Number(m[3])), text: t };
+  }
+  if ((m = t.match(new RegExp(`^${R}\\s*=\\s*${NUMRE}(ll)?$`)))) {
+    const [, w, d, k, ll] = m;
+    const v = parseNum(k);
+    const i32 = imm32(v);
+    if (ll || i32 === undefined) return { insn: { ...mk(I.OPCODE_LDDW, reg(d)), imm: Number(BigInt.asIntN(32, v)), imm2: Number(BigInt.asIntN(32, BigInt.asUintN(64, v) >> 32n)) }, text: t };
+    return { insn: mk((w === 'w' ? I.BPF_ALU : I.BPF_ALU64) | I.BPF_MOV, reg(d), 0, 0, i32), text: t };
+  }
+  if ((m = t.match(new RegExp(`^${R}\\s*(\\+|-|\\*|/|%|\\||&|\\^|<<|>>|s>>|s/|s%|)=\\s*(?:${R}|${NUMRE})$`)))) {
+    const [, w, d, op, , s, k] = m;
+    const [code, off] = ALU_OPS[op];
+    const cls = w === 'w' ? I.BPF_ALU : I.BPF_ALU64;
+    if (s !== undefined) return { insn: mk(cls | code | I.BPF_X, reg(d), reg(s), off), text: t };
+    return { insn: mk(cls | code | I.BPF_K, reg(d), 0, off, imm32(parseNum(k)) ?? 0), text: t };
+  }
+  throw new Error(`cannot read '${t}'`);
+}
+
+export interface Assembled {
+  insns: Insn[];
+  pseudo: Map<number, Pseudo>;
+  texts: string[];
+}
+
+export function assembleSnippet(code: [string, string][]): Assembled {
+  const lines: (Line & { block: string })[] = [];
+  const labelIdx = new Map<string, number>();
+  for (const [label, body] of code) {
+    labelIdx.set(label.replace(/^<|>$/g, ''), lines.length);
+    for (const raw of body.split('\n')) {
+      const t = raw.split(';')[0].trim();
+      if (!t) continue;
+      lines.push({ ...parseLine(t), block: label });
+    }
+  }
+  const slots: number[] = [];
+  let slot = 0;
+  for (const l of lines) {
+    slots.push(slot);
+    l.insn.slot = slot;
+    slot += I.insnSlots(l.insn);
+  }
+  const end = slot;
+  const pseudo = new Map<number, Pseudo>();
+  lines.forEach((l, i) => {
+    if (l.pseudo) pseudo.set(i, l.pseudo);
+    if (l.label !== undefined) {
+      const t = labelIdx.get(l.label);
+      if (t === undefined) throw new Error(`unknown label <${l.label}>`);
+      const tslot = t < lines.length ? slots[t] : end;
+      const rel = tslot - (slots[i] + 1);
+      if (I.isCall(l.insn)) l.insn.imm = rel;
+      else l.insn.off = rel;
+    }
+  });
+  return { insns: lines.map((l) => l.insn), pseudo, texts: lines.map((l) => l.text) };
+}
+
+// ------------------------------------------------------------------------------------ pre/post
+
+function parseRange(s: string): [bigint, bigint] | undefined {
+  const t = s.trim();
+  let m = t.match(/^\[\s*(-oo|-?\d+)\s*,\s*(\+oo|-?\d+)\s*\]$/);
+  if (m) return [m[1] === '-oo' ? S.S64_MIN : parseNum(m[1]), m[2] === '+oo' ? S.M64 : parseNum(m[2])];
+  m = t.match(/^-?\d+$/);
+  if (m) return [parseNum(t), parseNum(t)];
+  return undefined;
+}
+
+const TYPE_OF: Record<string, Val['t']> = { number: 'num', ctx: 'ctx', stack: 'stack', packet: 'packet', shared: 'map', map_fd: 'mapref', alloc_mem: 'mem', socket: 'sock' };
+
+/** Translates `pre` into an initial state. Unknown constraints are ignored (over-approximation). */
+export function preState(pre: string[]): State {
+  const regs: Val[] = Array.from({ length: 11 }, () => UNINIT);
+  const info = new Map<number, Record<string, string>>();
+  const frame = newFrame();
+  let pktMin = 0n;
+  for (const c of pre) {
+    let m = c.match(/^r(\d+)\.(\w+)\s*=\s*(.+)$/);
+    if (m) {
+      const r = Number(m[1]);
+      const rec = info.get(r) ?? {};
+      if (!(m[2] in rec)) rec[m[2]] = m[3].trim();
+      info.set(r, rec);
+      continue;
+    }
+    m = c.match(/^r(\d+)\.type in \{(.+)\}$/);
+    if (m) {
+      const rec = info.get(Number(m[1])) ?? {};
+      rec.type = 'any';
+      info.set(Number(m[1]), rec);
+      continue;
+    }
+    m = c.match(/^packet_size\s*=\s*(.+)$/);
+    if (m) {
+      const rg = parseRange(m[1]);
+      if (rg) pktMin = rg[0];
+      continue;
+    }
+    m = c.match(/^s\[(\d+)(?:\.\.\.(\d+))?\]\.type=number$/);
+    if (m) {
+      const a = Number(m[1]);
+      const b = Number(m[2] ?? m[1]);
+      for (let i = a; i <= b && i < STACK_BYTES; i++) frame.bytes[i] = B_NUM;
+    }
+  }
+  for (const [r, rec] of info) {
+    const scal = (name: string): S.Scalar => {
+      const rg = rec[name] ? parseRange(rec[name]) : undefined;
+      return rg ? S.range(rg[0], rg[1], true) : S.TOP;
+    };
+    let v: Val = UNINIT;
+    switch (rec.type) {
+      case 'number': {
+        let x: S.Scalar | null = S.TOP;
+        const sv = rec.svalue ? parseRange(rec.svalue) : undefined;
+        const uv = rec.uvalue ? parseRange(rec.uvalue) : undefined;
+        if (sv) x = S.meet(x, S.range(sv[0], sv[1] > S.S64_MAX ? S.S64_MAX : sv[1], true));
+        if (uv && x) x = S.meet(x, S.range(uv[0] < 0n ? 0n : uv[0], uv[1], false));
+        v = { t: 'num', v: x ?? S.TOP };
+        break;
+      }
+      case 'ctx':
+        v = { t: 'ctx', v: scal('ctx_offset') };
+        break;
+      case 'stack': {
+        const o = scal('stack_offset');
+        v = { t: 'stack', v: S.sub(o, S.konst(BigInt(STACK_BYTES))), frame: 0 };
+        break;
+      }
+      case 'packet':
+        v = rec.packet_offset === 'packet_size' ? { t: 'pend', v: S.konst(0n) } : { t: 'packet', v: scal('packet_offset') };
+        break;
+      case 'shared': {
+        const sv = rec.svalue ? parseRange(rec.svalue) : undefined;
+        v = { t: 'map', v: scal('shared_offset'), size: Number(rec.shared_region_size ?? '0'), ...(sv && sv[0] <= 0n ? { nullable: true } : {}) };
+        break;
+      }
+      case 'map_fd':
+        v = { t: 'mapref', v: S.TOP, map: rec.map_fd === '1' ? 0 : 0 };
+        break;
+      case 'any':
+        v = { t: 'any', v: S.TOP };
+        break;
+      default:
+        v = rec.type ? { t: 'any', v: S.TOP } : UNINIT;
+    }
+    regs[r] = v;
+  }
+  regs[10] = { t: 'stack', v: S.konst(0n), frame: 0 };
+  return { regs, frames: [frame], saved: [], pktMin };
+}
+
+/** Whether the final state proves the constraint. */
+export function proves(st: State | undefined, c: string): boolean {
+  if (c === '_|_') return st === undefined;
+  if (!st) return true; // bottom proves everything
+  const regVal = (r: number): Val => st.regs[r] ?? UNINIT;
+  let m = c.match(/^r(\d+)\.type=(\w+)$/);
+  if (m) {
+    const v = regVal(Number(m[1]));
+    const want = TYPE_OF[m[2]];
+    return v.t === want || (want === 'packet' && v.t === 'pend');
+  }
+  m = c.match(/^r(\d+)\.type=r(\d+)\.type$/);
+  if (m) return regVal(Number(m[1])).t === regVal(Number(m[2])).t && regVal(Number(m[1])).t !== 'any';
+  m = c.match(/^r(\d+)\.(svalue|uvalue)=(.+)$/);
+  if (m) {
+    const v = regVal(Number(m[1]));
+    const rg = parseRange(m[3]);
+    if (v.t !== 'num') return false;
+    if (rg) {
+      if (m[2] === 'svalue') return v.v.smin >= rg[0] && v.v.smax <= rg[1];
+      return v.v.umin >= (rg[0] < 0n ? S.toUnsigned(rg[0]) : rg[0]) && v.v.umax <= (rg[1] > S.M64 ? S.M64 : rg[1]);
+    }
+    const mm = m[3].match(/^r(\d+)\.(svalue|uvalue)$/);
+    if (mm) {
+      const o = regVal(Number(mm[1]));
+      if (o.t !== 'num') return false;
+      if (Number(mm[1]) === Number(m[1])) return v.v.smin >= 0n || (v.v.smax < 0n && false);
+      if (S.isConst(v.v) && S.isConst(o.v)) return v.v.tv === o.v.tv && (m[2] === mm[2] || v.v.smin >= 0n);
+      return v.id !== undefined && v.id === o.id && (m[2] === mm[2] || v.v.smin >= 0n);
+    }
+    return false;
+  }
+  m = c.match(/^r(\d+)\.(ctx_offset|stack_offset|packet_offset|shared_offset)=(.+)$/);
+  if (m) {
+    const v = regVal(Number(m[1]));
+    const kinds: Record<string, Val['t']> = { ctx_offset: 'ctx', stack_offset: 'stack', packet_offset: 'packet', shared_offset: 'map' };
+    if (m[3] === 'packet_size') return v.t === 'pend' && S.isConst(v.v) && v.v.tv === 0n;
+    if (v.t !== kinds[m[2]]) return false;
+    const rg = parseRange(m[3]);
+    if (!rg) return false;
+    const shift = m[2] === 'stack_offset' ? BigInt(STACK_BYTES) : 0n;
+    return v.v.smin + shift >= rg[0] && v.v.smax + shift <= rg[1];
+  }
+  m = c.match(/^r(\d+)\.shared_region_size=(\d+)$/);
+  if (m) return regVal(Number(m[1])).size === Number(m[2]);
+  m = c.match(/^r(\d+)\.map_fd=(\d+)$/);
+  if (m) return regVal(Number(m[1])).t === 'mapref';
+  m = c.match(/^s\[(\d+)(?:\.\.\.(\d+))?\]\.type=number$/);
+  if (m) {
+    const f = st.frames[0];
+    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]); i++) {
+      const k = f.bytes[i];
+      if (k === B_NUM) continue;
+      if (k === B_SPILL && [...f.spills].some(([k0, sp]) => i >= k0 && i < k0 + sp.w && sp.v.t === 'num')) continue;
+      return false;
+    }
+    return true;
+  }
+  m = c.match(/^s\[(\d+)(?:\.\.\.(\d+))?\]\.(svalue|uvalue)=(-?\d+)$/);
+  if (m) {
+    const sp = st.frames[0].spills.get(Number(m[1]));
+    const w = Number(m[2] ?? m[1]) - Number(m[1]) + 1;
+    if (!sp || sp.w !== w || sp.v.t !== 'num' || !S.isConst(sp.v.v)) return false;
+    const k = parseNum(m[4]);
+    return sp.v.v.tv === S.toUnsigned(k) || BigInt.asIntN(w * 8, sp.v.v.tv) === k;
+  }
+  return false;
+}
+
+// ------------------------------------------------------------------------------------ running
+
+export function optionsFor(c: PrevailCase): Partial<VerifyOptions> {
+  return {
+    divByZero: c.options.includes('!allow_division_by_zero') ? 'error' : 'allow',
+    deadBranches: 'error',
+    exitR0: false,
+    fallOffEnd: 'exit',
+    termination: c.options.includes('termination'),
+    maxSteps: 200_000,
+  };
+}
+
+function observeInvalid(c: PrevailCase): string | undefined {
+  if (!('observe' in c) || c.observe === undefined) return undefined;
+  if (!Array.isArray(c.observe)) return 'observe must be a sequence';
+  for (const o of c.observe) {
+    if (!o || typeof o !== 'object' || Array.isArray(o)) return 'observe item must be a map';
+    const rec = o as Record<string, unknown>;
+    if (!('constraints' in rec)) return "observe item missing required 'constraints' field";
+    if (!Array.isArray(rec.constraints) || rec.constraints.some((x) => typeof x !== 'string')) return 'observe.constraints must be a sequence of strings';
+    if (!('at' in rec)) return "observe item missing required 'at' field";
+  }
+  return undefined;
+}
+
+export function runCase(c: PrevailCase): CaseOutcome {
+  const t0 = performance.now();
+  const expectAccepted = c.messages.length === 0 && c.expectedException === undefined;
+  const base = { case: c, expectAccepted, postTotal: c.post.length, unproved: [] as string[] };
+  const invalid = observeInvalid(c);
+  if (invalid !== undefined || c.expectedException !== undefined) {
+    const agree = c.expectedException !== undefined && invalid !== undefined;
+    return { ...base, accepted: invalid === undefined, agree, postProved: 0, unproved: c.post, why: invalid ?? 'no exception', millis: performance.now() - t0 };
+  }
+  let result: VerifyResult;
+  try {
+    const asm = assembleSnippet(c.code);
+    result = verify({ insns: asm.insns, pseudo: asm.pseudo, texts: asm.texts, platform: prevailPlatform(c.options.includes('big_endian')), options: optionsFor(c), initial: preState(c.pre), file: c.file });
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { ...base, accepted: false, agree: !expectAccepted, postProved: 0, unproved: c.post, why: `reader: ${why}`, millis: performance.now() - t0 };
+  }
+  const accepted = result.ok;
+  const final = accepted ? result.analysis.exit : undefined;
+  let proved = 0;
+  const unproved: string[] = [];
+  for (const p of c.post) {
+    if (proves(final, p)) proved++;
+    else unproved.push(p);
+  }
+  const firstErr = result.findings.find((f) => f.severity === 'error');
+  const why = accepted ? 'accepted' : `rejected: ${firstErr ? `${firstErr.idx}: ${firstErr.message}` : '?'}`;
+  return { ...base, accepted, agree: accepted === expectAccepted, postProved: proved, unproved, why, millis: performance.now() - t0 };
+}
+
+export interface SuiteSummary {
+  outcomes: CaseOutcome[];
+  passed: number;
+  failed: number;
+  postTotal: number;
+  postProved: number;
+}
+
+export function runPrevailTexts(files: { name: string; text: string }[]): SuiteSummary {
+  const outcomes: CaseOutcome[] = [];
+  for (const f of files) for (const c of parsePrevailFile(f.text, f.name)) outcomes.push(runCase(c));
+  const passed = outcomes.filter((o) => o.agree).length;
+  return {
+    outcomes,
+    passed,
+    failed: outcomes.length - passed,
+    postTotal: outcomes.reduce((s, o) => s + o.postTotal, 0),
+    postProved: outcomes.reduce((s, o) => s + o.postProved, 0),
+  };
+}
