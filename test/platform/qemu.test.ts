@@ -7,31 +7,13 @@
  * ELF (the bytes are GNU-identical, see the ISA tests).
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeElf } from '../../simulator/elf/writer';
+import { QEMU, runQemu } from '../support/qemu';
 import { requireTool } from '../support/tools';
 import { buildProgram } from './programs';
-
-const QEMU = 'qemu-system-riscv64';
-
-interface QemuResult { status: number | null; out: string; timedOut: boolean }
-
-function runQemu(elf: string, smp: number, input: string): Promise<QemuResult> {
-  const args = ['-machine', 'virt', '-smp', String(smp), '-bios', 'none', '-nographic', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-kernel', elf];
-  return new Promise((resolve, reject) => {
-    const child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'ignore'] });
-    let out = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, 10_000);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (status) => { clearTimeout(timer); resolve({ status, out, timedOut }); });
-    child.stdin.end(input);
-  });
-}
 
 const CASES: { file: string; smp: number; input?: string; out?: string }[] = [
   { file: 'clint-timer.S', smp: 1 },
@@ -54,7 +36,7 @@ describe('platform programs on QEMU virt', function () {
     it(`${c.file} passes on QEMU (-smp ${c.smp})`, async function () {
       const elf = join(dir, c.file.replace(/\.S$/, '.elf'));
       writeFileSync(elf, writeElf(buildProgram(c.file, { qemu: true })));
-      const r = await runQemu(elf, c.smp, c.input ?? '');
+      const r = await runQemu(elf, { smp: c.smp, console: true, input: c.input ?? '' });
       assert.equal(r.timedOut, false, `${c.file}: QEMU timed out`);
       assert.equal(r.status, 0, `${c.file}: QEMU exit status ${r.status} (failed test number)`);
       if (c.out !== undefined) assert.equal(r.out, c.out);

@@ -1,7 +1,14 @@
 /**
  * QEMU (Debian's qemu-system-misc, installed by scripts/install-test-deps.sh) as an independent
- * reference machine: a bare-metal ELF on the virt machine, no firmware, no console. Programs built
- * with -DQEMU stop it through the SiFive test device, so its exit status is the program's verdict.
+ * reference machine: a bare-metal ELF on the virt machine, no firmware. Programs built with
+ * -DQEMU stop it through the SiFive test device, so its exit status is the program's verdict.
+ *
+ * A single-hart run uses `-icount shift=0,sleep=off`: QEMU's clock then advances with
+ * instructions retired (1 ns each) instead of host time, so timer-driven programs behave the same
+ * on a loaded CI machine as on an idle one (without it a 50-tick timer could expire before the
+ * program's measurement loop had run, and the oracle would flake). Multi-hart runs keep real time:
+ * under icount QEMU steps harts round-robin in one thread, where two harts spinning on each other
+ * stall, and none of the multi-hart programs asserts anything about time.
  */
 import { spawn } from 'node:child_process';
 
@@ -12,17 +19,35 @@ export interface QemuRun {
   status: number | null;
   timedOut: boolean;
   seconds: number;
+  /** What the program wrote to the UART (empty unless `console` was asked for). */
+  out: string;
   stderr: string;
 }
 
+export interface QemuOptions {
+  timeoutMs?: number;
+  /** Number of harts (default 1). */
+  smp?: number;
+  /** Connect the UART to the run: `input` is fed to it and its output returned in `out`. */
+  console?: boolean;
+  input?: string;
+}
+
 /** Runs `elf` on qemu-system-riscv64 -machine virt -bios none; kills it after timeoutMs. */
-export function runQemu(elf: string, options: { timeoutMs?: number } = {}): Promise<QemuRun> {
-  const args = ['-machine', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none', '-serial', 'none', '-no-reboot', '-kernel', elf];
+export function runQemu(elf: string, options: QemuOptions = {}): Promise<QemuRun> {
+  const smp = options.smp ?? 1;
+  const args = [
+    '-machine', 'virt', '-smp', String(smp), '-bios', 'none', '-nographic', '-monitor', 'none',
+    ...(smp === 1 ? ['-icount', 'shift=0,sleep=off'] : []),
+    '-serial', options.console ? 'stdio' : 'none', '-no-reboot', '-kernel', elf,
+  ];
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(QEMU, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
     let stderr = '';
     let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     const timer = setTimeout(() => {
       timedOut = true;
@@ -34,7 +59,8 @@ export function runQemu(elf: string, options: { timeoutMs?: number } = {}): Prom
     });
     child.on('close', (status) => {
       clearTimeout(timer);
-      resolve({ status, timedOut, seconds: Number(process.hrtime.bigint() - t0) / 1e9, stderr });
+      resolve({ status, timedOut, seconds: Number(process.hrtime.bigint() - t0) / 1e9, out, stderr });
     });
+    child.stdin.end(options.input ?? '');
   });
 }
