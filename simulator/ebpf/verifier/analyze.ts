@@ -217,7 +217,7 @@ export class Analyzer {
           if (fnOf[s] === -1) {
             fnOf[s] = entry;
             stack.push(s);
-          } else if (fnOf[s] !== entry) {
+          } else if (fnOf[s] !== entry && this.options.strictStructure) {
             this.record(s, 'error', 'shared-code', 'code shared between two functions (a jump crosses a function boundary)', [], undefined, undefined);
             ok = false;
           }
@@ -240,7 +240,7 @@ export class Analyzer {
       return true;
     };
     if (!visit(0)) return false;
-    for (let i = 0; i < this.n; i++) {
+    for (let i = 0; i < this.n && this.options.strictStructure; i++) {
       if (fnOf[i] === -1) {
         let j = i;
         while (j + 1 < this.n && fnOf[j + 1] === -1) j++;
@@ -562,7 +562,7 @@ export class Analyzer {
         this.setReg(st, d, num(c));
         return;
       }
-      const s = this.readReg(st, insn.src);
+      const s = this.options.lenientUninit && is64 && insn.off === 0 ? st.regs[insn.src] : this.readReg(st, insn.src);
       if (insn.off !== 0) {
         if (s.t !== 'num') fail('ptr-arith', `sign-extending move of a pointer (${reg(insn.src)} is ${formatVal(s)})`, [insn.src]);
         const v = S.sext(s.v, insn.off as 8 | 16 | 32);
@@ -576,7 +576,7 @@ export class Analyzer {
       }
       // 64-bit copy: both registers share an equality class
       let v = s;
-      if (v.id === undefined && v.t !== 'any') {
+      if (v.id === undefined && v.t !== 'any' && v.t !== 'uninit') {
         v = this.fresh(v);
         st.regs[insn.src] = v;
       }
@@ -606,7 +606,13 @@ export class Analyzer {
         return;
       }
       if (op === I.BPF_SUB && isPtr(dv) && isPtr(sv)) {
-        const same = dv.t === sv.t && dv.frame === sv.frame && dv.map === sv.map && (dv.t === 'stack' || dv.t === 'packet' || dv.t === 'ctx' || dv.t === 'map');
+        const same = dv.t === sv.t && dv.frame === sv.frame && (dv.t === 'stack' || dv.t === 'packet' || dv.t === 'ctx');
+        if (dv.t === 'map' && sv.t === 'map') fail('ptr-sub', 'cannot subtract pointers to map values: each value is its own region', [d, insn.src]);
+        if (dv.t === 'stack' && same) {
+          for (const [x, r] of [[dv, d], [sv, insn.src]] as const) {
+            if (x.v.smin < -BigInt(STACK_BYTES) || x.v.smax > 0n) fail('ptr-sub', `${reg(r)} (${formatVal(x)}) points outside its stack frame`, [r]);
+          }
+        }
         if (!same) fail('ptr-sub', `cannot subtract pointers to different regions (${reg(d)} is ${formatVal(dv)}, ${srcName} is ${formatVal(sv)})`, [d, insn.src]);
         if (dv.nullable || sv.nullable) fail('null', 'subtraction of a pointer that may be null', [d, insn.src], 'check it against 0 first');
         this.setReg(st, d, num(S.sub(dv.v, sv.v)));
@@ -724,7 +730,7 @@ export class Analyzer {
         return { base, lo, hi };
       }
       case 'packet': {
-        if (lo < 0n) fail('bounds', `packet ${what} before the start of the packet: ${at} may be at offset ${lo}`, [r]);
+        if (lo < st.meta) fail('bounds', `packet ${what} before the start of the packet${st.meta < 0n ? ' metadata' : ''}: ${at} may be at offset ${lo}`, [r]);
         if (hi + w > st.pktMin) {
           fail('bounds', `packet ${what} out of bounds: ${at} reaches byte ${hi + w} but the packet is only known to have ${st.pktMin} bytes`, [r], `check \`if rX > packet_end goto …\` with rX = ${reg(r)} + ${hi - base.v.smax + BigInt(off) + w + (base.v.smax - lo) - BigInt(off) > 0n ? Number(hi - lo + BigInt(off) + w) : width} before the access`);
         }
@@ -740,7 +746,9 @@ export class Analyzer {
         if (base.t === 'sock') {
           const fields = this.platform.socketFields;
           if (write) fail('sock', 'sockets are read-only', [r]);
-          if (fields && !fields.some((f) => lo >= f.offset && hi + w <= f.offset + f.size)) fail('sock', `invalid socket access at offset ${lo} (${width} bytes)`, [r]);
+          const okField = (f: { offset: number; size: number; narrow?: boolean; wide?: number }): boolean =>
+            (lo >= f.offset && hi + w <= f.offset + f.size && (f.narrow !== false || (lo === BigInt(f.offset) && width === f.size))) || (f.wide === width && lo === hi && lo === BigInt(f.offset));
+          if (fields && !fields.some(okField)) fail('sock', `invalid socket access at offset ${lo} (${width} bytes)`, [r]);
         }
         return { base, lo, hi };
       }
@@ -759,6 +767,7 @@ export class Analyzer {
     let mixed = false;
     for (let i = a; i < b; i++) {
       const k = f.bytes[i];
+      if (k === B_UNINIT && this.options.lenientUninit) continue;
       if (k === B_UNINIT) fail('uninit-stack', `reading uninitialised stack: fp${i - STACK_BYTES} has not been written (${width}-byte read through ${reg(r)})`, [r], 'store to the stack before reading it');
       if (k === B_MIXED) mixed = true;
       if (k === B_SPILL) {
@@ -927,6 +936,7 @@ export class Analyzer {
         case 'map-value': {
           if (mapIdx === undefined) fail('arg', `${where}: no map argument precedes it`, [r]);
           const m = this.platform.maps[mapIdx as number];
+          if (!m) fail('arg', `${where}: unknown map`, [r]);
           const size = kind === 'map-key' ? m.keySize : m.valueSize;
           this.checkMem(st, r, v, size, false, false, where);
           if (kind === 'map-key') retSize = m.valueSize;
@@ -976,7 +986,7 @@ export class Analyzer {
   /** A helper reads (or writes) `size` bytes at pointer `p`. */
   private checkMem(st: State, r: number, p: Val, size: number, write: boolean, uninitOk: boolean, where: string): void {
     if (p.t === 'uninit') this.readReg(st, r);
-    if (!isPtr(p) || p.t === 'pend') fail('arg', `${where} (${reg(r)}) must point to ${size} bytes of memory, but it is ${formatVal(p)}`, [r]);
+    if (!isPtr(p) || p.t === 'pend' || p.t === 'ctx' || p.t === 'sock') fail('arg', `${where} (${reg(r)}) must point to ${size} bytes of memory, but it is ${formatVal(p)}`, [r]);
     if (p.nullable) fail('null', `${where} (${reg(r)}) may be null (${formatVal(p)})`, [r], `add \`if ${reg(r)} == 0 goto …\` first`);
     if (write && p.t === 'ctx') fail('arg', `${where}: a helper may not write into the context`, [r]);
     if (write && p.t === 'packet') fail('arg', `${where}: a helper may not write into the packet`, [r]);
@@ -1011,8 +1021,10 @@ export class Analyzer {
     const callee = cloneState(st);
     callee.saved = [...st.saved, st.regs.slice(6, 11)];
     callee.frames = [...st.frames, newFrame()];
-    for (let r = 6; r <= 9; r++) callee.regs[r] = UNINIT;
-    callee.regs[0] = UNINIT;
+    if (!this.options.calleeSeesCallerRegs) {
+      for (let r = 6; r <= 9; r++) callee.regs[r] = UNINIT;
+      callee.regs[0] = UNINIT;
+    }
     callee.regs[10] = { t: 'stack', v: S.konst(0n), frame: ctx.depth + 1 };
     return [{ to: entry, st: callee, ctx: c }];
   }
@@ -1026,7 +1038,7 @@ export class Analyzer {
       }
       return [{ to: -1, st, exit: true }];
     }
-    if (r0.t === 'uninit') fail('exit-r0', 'r0 is not set at the return of this function', [0]);
+    if (r0.t === 'uninit' && this.options.exitR0) fail('exit-r0', 'r0 is not set at the return of this function', [0]);
     if (r0.t === 'stack' && (r0.frame ?? 0) >= ctx.depth) fail('exit-r0', 'returning a pointer into the returning function\'s own stack frame', [0]);
     const out = cloneState(st);
     const saved = st.saved[st.saved.length - 1];
@@ -1065,7 +1077,7 @@ export class Analyzer {
     const t = this.target(idx, I.jumpOffset(insn));
     if (fallSt) out.push({ to: idx + 1, st: fallSt, edge: `${cond} is false` });
     if (taken) out.push({ to: t, st: taken, edge: `${cond} is true` });
-    if (this.finalPass && this.options.deadBranches !== 'ignore' && (!taken || !fallSt)) {
+    if (this.finalPass && this.options.deadBranches !== 'ignore' && (!taken || !fallSt) && t !== idx + 1) {
       for (const o of out) this.emitPost(idx, o.st);
       fail('dead-branch', `condition \`${cond}\` is always ${taken ? 'true' : 'false'} here; the ${taken ? 'fall-through' : 'jump'} is dead code`, [a, ...(srcIsReg ? [insn.src] : [])]);
     }
@@ -1093,6 +1105,10 @@ export class Analyzer {
       const st = cloneState(st0);
       this.setEqual(st, pr, p, isNull ? num(S.konst(0n)) : { ...p, nullable: false });
       return st;
+    }
+    if (av.t === 'mapref' && bv.t === 'mapref') {
+      if (op !== 'eq' && op !== 'ne') fail('ptr-cmp', `ordering comparison of map references (${reg(a)}, ${reg(b)})`, [a, b]);
+      return (op === 'eq') === (av.map === bv.map) ? cloneState(st0) : null;
     }
     if (av.t === 'any' || bv.t === 'any') fail('type', `comparison of a value of unknown type (${av.t === 'any' ? reg(a) : reg(b)})`, [a]);
     if (!isPtr(av) || !isPtr(bv)) {

@@ -50,7 +50,7 @@ export function initialState(): State {
   const regs = Array.from({ length: 11 }, () => UNINIT);
   regs[1] = { t: 'ctx', v: S.konst(0n) };
   regs[10] = { t: 'stack', v: S.konst(0n), frame: 0 };
-  return { regs, frames: [newFrame()], saved: [], pktMin: 0n };
+  return { regs, frames: [newFrame()], saved: [], pktMin: 0n, meta: 0n };
 }
 
 export function verify(input: VerifyInput): VerifyResult {

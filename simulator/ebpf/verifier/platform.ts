@@ -24,6 +24,10 @@ export interface Field {
   offset: number;
   size: number;
   writable: boolean;
+  /** Reads narrower than the field are allowed (default true). */
+  narrow?: boolean;
+  /** Other exact widths allowed at the field's offset. */
+  wide?: number;
 }
 
 export interface CtxPointer {
@@ -69,6 +73,12 @@ export interface VerifyOptions {
   /** Distinct (call context, instruction) states before giving up. */
   maxStates: number;
   maxFrames: number;
+  /** Linux-like structure rules: unreachable code and code shared between functions are errors. */
+  strictStructure: boolean;
+  /** A bpf-to-bpf callee starts with the caller's r0 and r6–r9 (else they are uninitialised). */
+  calleeSeesCallerRegs: boolean;
+  /** PREVAIL's policy: copying an uninitialised register and reading unwritten stack give unknown values (errors only on use). */
+  lenientUninit: boolean;
   /** Largest number of iterations a loop may be proven to run. */
   maxLoopIterations: number;
 }
@@ -83,6 +93,9 @@ export const DEFAULT_OPTIONS: VerifyOptions = {
   maxStates: 200_000,
   maxFrames: 8,
   maxLoopIterations: 1 << 20,
+  strictStructure: true,
+  calleeSeesCallerRegs: false,
+  lenientUninit: false,
 };
 
 /** The platform of a hyper-callback attached to `event` with the given maps. */

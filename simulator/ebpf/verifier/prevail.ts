@@ -100,9 +100,16 @@ export function prevailPlatform(bigEndian: boolean): Platform {
     mapByFd: (fd) => (fd === 1 ? 0 : undefined),
     legacyPacket: true,
     socketFields: [
-      { name: 'common', offset: 0, size: 8, writable: false },
-      { name: 'addresses', offset: 24, size: 26, writable: false },
-      { name: 'tail', offset: 52, size: 28, writable: false },
+      { name: 'bound_dev_if', offset: 0, size: 4, writable: false, narrow: false },
+      { name: 'family', offset: 4, size: 4, writable: false },
+      { name: 'src_ip4', offset: 24, size: 4, writable: false },
+      { name: 'src_ip6', offset: 28, size: 16, writable: false },
+      { name: 'src_port', offset: 44, size: 4, writable: false },
+      { name: 'dst_port', offset: 48, size: 2, writable: false, wide: 4 },
+      { name: 'dst_ip4', offset: 52, size: 4, writable: false },
+      { name: 'dst_ip6', offset: 56, size: 16, writable: false },
+      { name: 'state', offset: 72, size: 4, writable: false },
+      { name: 'rx_queue_mapping', offset: 76, size: 4, writable: false },
     ],
     bigEndian,
   };
@@ -281,12 +288,20 @@ export function preState(pre: string[]): State {
   const info = new Map<number, Record<string, string>>();
   const frame = newFrame();
   let pktMin = 0n;
+  let meta = 0n;
+  const base = stackBase(pre);
   for (const c of pre) {
+    const mm = c.match(/^meta_offset\s*=\s*(.+)$/);
+    if (mm) {
+      const rg = parseRange(mm[1]);
+      if (rg) meta = rg[0];
+      continue;
+    }
     let m = c.match(/^r(\d+)\.(\w+)\s*=\s*(.+)$/);
     if (m) {
       const r = Number(m[1]);
       const rec = info.get(r) ?? {};
-      if (!(m[2] in rec)) rec[m[2]] = m[3].trim();
+      if (!(m[2] in rec) || m[3].trim() === 'packet_size') rec[m[2]] = m[3].trim();
       info.set(r, rec);
       continue;
     }
@@ -307,7 +322,7 @@ export function preState(pre: string[]): State {
     if (m) {
       const a = Number(m[1]);
       const b = Number(m[2] ?? m[1]);
-      for (let i = a; i <= b && i < STACK_BYTES; i++) frame.bytes[i] = B_NUM;
+      for (let i = a - base; i <= b - base && i < STACK_BYTES; i++) if (i >= 0) frame.bytes[i] = B_NUM;
     }
   }
   for (const [r, rec] of info) {
@@ -331,7 +346,7 @@ export function preState(pre: string[]): State {
         break;
       case 'stack': {
         const o = scal('stack_offset');
-        v = { t: 'stack', v: S.sub(o, S.konst(BigInt(STACK_BYTES))), frame: 0 };
+        v = { t: 'stack', v: S.sub(o, S.konst(BigInt(STACK_BYTES + base))), frame: 0 };
         break;
       }
       case 'packet':
@@ -343,7 +358,8 @@ export function preState(pre: string[]): State {
         break;
       }
       case 'map_fd':
-        v = { t: 'mapref', v: S.TOP, map: rec.map_fd === '1' ? 0 : 0 };
+      case 'map_fd_programs':
+        v = { t: 'mapref', v: S.TOP, map: rec.map_fd === undefined || rec.map_fd === '1' ? 0 : 1000 + Number(rec.map_fd) };
         break;
       case 'any':
         v = { t: 'any', v: S.TOP };
@@ -354,11 +370,20 @@ export function preState(pre: string[]): State {
     regs[r] = v;
   }
   regs[10] = { t: 'stack', v: S.konst(0n), frame: 0 };
-  return { regs, frames: [frame], saved: [], pktMin };
+  return { regs, frames: [frame], saved: [], pktMin, meta };
+}
+
+/** PREVAIL numbers stack bytes from the bottom of all frames; our frame 0 is the top 512 bytes. */
+export function stackBase(pre: string[]): number {
+  for (const c of pre) {
+    const m = c.match(/^r10\.stack_offset=(\d+)$/);
+    if (m) return Number(m[1]) - STACK_BYTES;
+  }
+  return 0;
 }
 
 /** Whether the final state proves the constraint. */
-export function proves(st: State | undefined, c: string): boolean {
+export function proves(st: State | undefined, c: string, base = 0): boolean {
   if (c === '_|_') return st === undefined;
   if (!st) return true; // bottom proves everything
   const regVal = (r: number): Val => st.regs[r] ?? UNINIT;
@@ -397,7 +422,7 @@ export function proves(st: State | undefined, c: string): boolean {
     if (v.t !== kinds[m[2]]) return false;
     const rg = parseRange(m[3]);
     if (!rg) return false;
-    const shift = m[2] === 'stack_offset' ? BigInt(STACK_BYTES) : 0n;
+    const shift = m[2] === 'stack_offset' ? BigInt(STACK_BYTES + base) : 0n;
     return v.v.smin + shift >= rg[0] && v.v.smax + shift <= rg[1];
   }
   m = c.match(/^r(\d+)\.shared_region_size=(\d+)$/);
@@ -407,8 +432,8 @@ export function proves(st: State | undefined, c: string): boolean {
   m = c.match(/^s\[(\d+)(?:\.\.\.(\d+))?\]\.type=number$/);
   if (m) {
     const f = st.frames[0];
-    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]); i++) {
-      const k = f.bytes[i];
+    for (let i = Number(m[1]) - base; i <= Number(m[2] ?? m[1]) - base; i++) {
+      const k = i >= 0 && i < STACK_BYTES ? f.bytes[i] : 0;
       if (k === B_NUM) continue;
       if (k === B_SPILL && [...f.spills].some(([k0, sp]) => i >= k0 && i < k0 + sp.w && sp.v.t === 'num')) continue;
       return false;
@@ -417,7 +442,7 @@ export function proves(st: State | undefined, c: string): boolean {
   }
   m = c.match(/^s\[(\d+)(?:\.\.\.(\d+))?\]\.(svalue|uvalue)=(-?\d+)$/);
   if (m) {
-    const sp = st.frames[0].spills.get(Number(m[1]));
+    const sp = st.frames[0].spills.get(Number(m[1]) - base);
     const w = Number(m[2] ?? m[1]) - Number(m[1]) + 1;
     if (!sp || sp.w !== w || sp.v.t !== 'num' || !S.isConst(sp.v.v)) return false;
     const k = parseNum(m[4]);
@@ -435,6 +460,9 @@ export function optionsFor(c: PrevailCase): Partial<VerifyOptions> {
     exitR0: false,
     fallOffEnd: 'exit',
     termination: c.options.includes('termination'),
+    strictStructure: false,
+    calleeSeesCallerRegs: true,
+    lenientUninit: true,
     maxSteps: 200_000,
   };
 }
@@ -448,6 +476,7 @@ function observeInvalid(c: PrevailCase): string | undefined {
     if (!('constraints' in rec)) return "observe item missing required 'constraints' field";
     if (!Array.isArray(rec.constraints) || rec.constraints.some((x) => typeof x !== 'string')) return 'observe.constraints must be a sequence of strings';
     if (!('at' in rec)) return "observe item missing required 'at' field";
+    if (typeof rec.at === 'number' ? rec.at < 0 : /^-/.test(String(rec.at))) return 'observe label must not be negative';
   }
   return undefined;
 }
@@ -455,11 +484,11 @@ function observeInvalid(c: PrevailCase): string | undefined {
 export function runCase(c: PrevailCase): CaseOutcome {
   const t0 = performance.now();
   const expectAccepted = c.messages.length === 0 && c.expectedException === undefined;
-  const base = { case: c, expectAccepted, postTotal: c.post.length, unproved: [] as string[] };
+  const base0 = (): { case: PrevailCase; expectAccepted: boolean; postTotal: number; unproved: string[] } => ({ case: c, expectAccepted, postTotal: c.post.length, unproved: [] });
   const invalid = observeInvalid(c);
   if (invalid !== undefined || c.expectedException !== undefined) {
     const agree = c.expectedException !== undefined && invalid !== undefined;
-    return { ...base, accepted: invalid === undefined, agree, postProved: 0, unproved: c.post, why: invalid ?? 'no exception', millis: performance.now() - t0 };
+    return { ...base0(), accepted: invalid === undefined, agree, postProved: 0, unproved: c.post, why: invalid ?? 'no exception', millis: performance.now() - t0 };
   }
   let result: VerifyResult;
   try {
@@ -467,19 +496,50 @@ export function runCase(c: PrevailCase): CaseOutcome {
     result = verify({ insns: asm.insns, pseudo: asm.pseudo, texts: asm.texts, platform: prevailPlatform(c.options.includes('big_endian')), options: optionsFor(c), initial: preState(c.pre), file: c.file });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return { ...base, accepted: false, agree: !expectAccepted, postProved: 0, unproved: c.post, why: `reader: ${why}`, millis: performance.now() - t0 };
+    return { ...base0(), accepted: false, agree: !expectAccepted, postProved: 0, unproved: c.post, why: `reader: ${why}`, millis: performance.now() - t0 };
   }
   const accepted = result.ok;
   const final = accepted ? result.analysis.exit : undefined;
   let proved = 0;
   const unproved: string[] = [];
+  const sbase = stackBase(c.pre);
+  if (accepted && Array.isArray(c.observe)) {
+    for (const o of c.observe as { at: unknown; mode?: string; constraints: string[] }[]) {
+      if (String(o.at) !== 'exit') continue;
+      const entailed = o.mode === 'entailed';
+      const failed = entailed ? !o.constraints.every((x) => proves(final, x, sbase)) : !consistent(final, o.constraints);
+      if (failed) return { ...base0(), accepted: false, agree: !expectAccepted, postProved: 0, unproved: c.post, why: `observation ${entailed ? 'entailed' : 'consistent'} failed at exit`, millis: performance.now() - t0 };
+    }
+  }
   for (const p of c.post) {
-    if (proves(final, p)) proved++;
+    if (proves(final, p, sbase)) proved++;
     else unproved.push(p);
   }
   const firstErr = result.findings.find((f) => f.severity === 'error');
   const why = accepted ? 'accepted' : `rejected: ${firstErr ? `${firstErr.idx}: ${firstErr.message}` : '?'}`;
-  return { ...base, accepted, agree: accepted === expectAccepted, postProved: proved, unproved, why, millis: performance.now() - t0 };
+  return { ...base0(), accepted, agree: accepted === expectAccepted, postProved: proved, unproved, why, millis: performance.now() - t0 };
+}
+
+/** Can all the constraints hold together with the state (numeric interval constraints only)? */
+function consistent(st: State | undefined, cs: string[]): boolean {
+  if (!st) return false;
+  const byReg = new Map<string, [bigint, bigint]>();
+  for (const c of cs) {
+    const m = c.match(/^r(\d+)\.(svalue|uvalue)=(.+)$/);
+    const rg = m ? parseRange(m[3]) : undefined;
+    if (!m || !rg) continue;
+    const key = `${m[1]}.${m[2]}`;
+    const old = byReg.get(key);
+    const nv: [bigint, bigint] = old ? [old[0] > rg[0] ? old[0] : rg[0], old[1] < rg[1] ? old[1] : rg[1]] : rg;
+    if (nv[0] > nv[1]) return false;
+    byReg.set(key, nv);
+    const v = st.regs[Number(m[1])];
+    if (v.t === 'num') {
+      const [lo, hi] = m[2] === 'svalue' ? [v.v.smin, v.v.smax] : [v.v.umin, v.v.umax];
+      if (nv[1] < lo || nv[0] > hi) return false;
+    }
+  }
+  return true;
 }
 
 export interface SuiteSummary {

@@ -63,6 +63,8 @@ export interface State {
   saved: Val[][];
   /** Packet bytes [0, pktMin) are known to exist. */
   pktMin: bigint;
+  /** Lowest packet offset that may be accessed (negative: metadata before the packet). */
+  meta: bigint;
 }
 
 export function newFrame(): Frame {
@@ -75,7 +77,7 @@ export function cloneFrame(f: Frame): Frame {
 
 /** Shallow copy: frames are shared, callers copy a frame before writing it (`ownFrame`). */
 export function cloneState(s: State): State {
-  return { regs: s.regs.slice(), frames: s.frames.slice(), saved: s.saved.slice(), pktMin: s.pktMin };
+  return { regs: s.regs.slice(), frames: s.frames.slice(), saved: s.saved.slice(), pktMin: s.pktMin, meta: s.meta };
 }
 
 function sameRegion(a: Val, b: Val): boolean {
@@ -172,13 +174,14 @@ function leqFrame(a: Frame, b: Frame): boolean {
 
 export function joinState(a: State, b: State, th?: Thresholds): State {
   const regs = a.regs.map((x, i) => joinVal(x, b.regs[i], th));
-  const frames = a.frames.map((f, i) => joinFrame(f, b.frames[i], th));
-  const saved = a.saved.map((r, i) => r.map((x, j) => joinVal(x, b.saved[i][j], th)));
-  return { regs, frames, saved, pktMin: a.pktMin < b.pktMin ? a.pktMin : b.pktMin };
+  // (different depths only meet in the per-instruction summaries over call contexts)
+  const frames = a.frames.slice(0, b.frames.length).map((f, i) => joinFrame(f, b.frames[i], th));
+  const saved = a.saved.slice(0, b.saved.length).map((r, i) => r.map((x, j) => joinVal(x, b.saved[i][j], th)));
+  return { regs, frames, saved, pktMin: a.pktMin < b.pktMin ? a.pktMin : b.pktMin, meta: a.meta > b.meta ? a.meta : b.meta };
 }
 
 export function leqState(a: State, b: State): boolean {
-  if (a.pktMin < b.pktMin) return false;
+  if (a.pktMin < b.pktMin || a.meta > b.meta) return false;
   for (let i = 0; i < a.regs.length; i++) if (!leqVal(a.regs[i], b.regs[i])) return false;
   for (let i = 0; i < a.saved.length; i++) for (let j = 0; j < a.saved[i].length; j++) if (!leqVal(a.saved[i][j], b.saved[i][j])) return false;
   for (let i = 0; i < a.frames.length; i++) if (!leqFrame(a.frames[i], b.frames[i])) return false;
