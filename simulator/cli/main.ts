@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { asmCommand, asmHelp } from './commands/asm';
 import { conformanceCommand, conformanceHelp } from './commands/conformance';
+import { verifyCommand, verifyHelp } from './commands/verify';
 import { disasmCommand, disasmHelp } from './commands/disasm';
 import { runCommand, runHelp } from './commands/run';
 import { AssemblyFailed } from './program';
@@ -23,6 +24,7 @@ const commands: Record<string, Command> = {
   run: { summary: 'run an RV64 program (ELF or .S files) to its tohost exit', help: runHelp, handler: runCommand },
   asm: { summary: 'assemble and link .S files into an ELF64 executable', help: asmHelp, handler: asmCommand },
   disasm: { summary: 'disassemble an ELF executable or .S files', help: disasmHelp, handler: disasmCommand },
+  verify: { summary: 'verify a hyper-callback (.hcb) against its event (exit 0 accepted, 1 rejected)', help: verifyHelp, handler: verifyCommand },
   conformance: { summary: 'run a peer conformance suite (bpf DIR [--engine interp|jit])', help: conformanceHelp, handler: conformanceCommand },
 };
 

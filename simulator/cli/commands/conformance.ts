@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConformanceFile, runConformanceCase } from '../../ebpf/conformance';
 import { EXIT_FAIL, EXIT_OK, UsageError, type CliIO } from '../usage';
+import { runPrevailSuite } from '../../ebpf/verifier/prevail-suite';
 
 interface Suite {
   summary: string;
@@ -39,6 +40,7 @@ function runBpf(io: CliIO, dir: string, argv: string[]): number {
 }
 
 export const suites: Record<string, Suite> = {
+  prevail: { summary: 'PREVAIL verifier YAML tests: verdict agreement and post constraints proved', run: runPrevailSuite },
   bpf: { summary: 'bpf_conformance .data files (-- asm/-- raw/-- mem/-- result/-- error) [--engine interp|jit]', run: runBpf },
 };
 
