@@ -429,6 +429,26 @@ export function proves(st: State | undefined, c: string, base = 0): boolean {
   if (m) return regVal(Number(m[1])).size === Number(m[2]);
   m = c.match(/^r(\d+)\.map_fd=(\d+)$/);
   if (m) return regVal(Number(m[1])).t === 'mapref';
+  m = c.match(/^meta_offset=(-?\d+)$/);
+  if (m) return st.meta === parseNum(m[1]);
+  m = c.match(/^s\[(\d+)\.\.\.(\d+)\]\.(type|packet_offset|stack_offset|ctx_offset|shared_offset|svalue|uvalue)=(.+)$/);
+  if (m && m[3] !== 'type' ? true : m && m[4] !== 'number') {
+    const mm = m as RegExpMatchArray;
+    const sp = st.frames[0].spills.get(Number(mm[1]) - base);
+    const w = Number(mm[2]) - Number(mm[1]) + 1;
+    if (sp && sp.w === w && sp.w === 8) {
+      // the spilled register stands for the slot: check the constraint on it as if it were r11
+      const regs = st.regs.slice();
+      regs[11] = sp.v;
+      const other = mm[4].match(/^r(\d+)\.(svalue|uvalue)$/);
+      if (other) {
+        const o = st.regs[Number(other[1])];
+        return (sp.v.id !== undefined && sp.v.id === o.id) || (sp.v.t === 'num' && o.t === 'num' && S.isConst(sp.v.v) && S.isConst(o.v) && sp.v.v.tv === o.v.tv);
+      }
+      return proves({ ...st, regs }, `r11.${mm[3]}=${mm[4]}`, base);
+    }
+    if (mm[3] !== 'svalue' && mm[3] !== 'uvalue') return false;
+  }
   m = c.match(/^s\[(\d+)(?:\.\.\.(\d+))?\]\.type=number$/);
   if (m) {
     const f = st.frames[0];
