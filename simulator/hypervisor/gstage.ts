@@ -9,8 +9,10 @@
  * U-mode accesses). The MMU implements Svade, so leaves are written with A = 1 and (when
  * writable) D = 1 — the hardware never sets them.
  *
- * Tables are written with plain stores into host RAM. Only invalid → valid changes are made while
- * guests run (demand mapping); the model's TLB never caches a failed walk, so those need no fence.
+ * Tables are written into host RAM through `Ram.prepareWrite` (HostMemory), so machine snapshots
+ * (copy-on-write RAM) capture and roll back table pages like any other page. Only invalid → valid
+ * changes are made while guests run (demand mapping); the model's TLB never caches a failed walk,
+ * so those need no fence.
  * `unmap` returns true when a mapping was removed; the caller must then fence (hfence.gvma).
  */
 import type { Ram } from '../machine/bus';
@@ -44,7 +46,10 @@ export class HostMemory {
   read64(hpa: number): bigint { return this.view.getBigUint64(this.offset(hpa, 8), true); }
   write64(hpa: number, v: bigint): void { const o = this.offset(hpa, 8); this.ram.prepareWrite(o, 8); this.view.setBigUint64(o, BigInt.asUintN(64, v), true); }
   read32(hpa: number): number { return this.view.getUint32(this.offset(hpa, 4), true); }
+  /** A read-only view (writes through it would bypass copy-on-write snapshots: use {@link write}). */
   bytes(hpa: number, length: number): Uint8Array { const o = this.offset(hpa, length); return this.ram.u8.subarray(o, o + length); }
+  /** Copies `data` into host RAM at `hpa` (through `prepareWrite`, so snapshots see the change). */
+  write(hpa: number, data: Uint8Array): void { const o = this.offset(hpa, data.length); this.ram.prepareWrite(o, data.length); this.ram.u8.set(data, o); }
   zero(hpa: number, length: number): void { const o = this.offset(hpa, length); this.ram.prepareWrite(o, length); this.ram.u8.fill(0, o, o + length); }
 }
 

@@ -44,6 +44,12 @@
  * vm_exits.by_reason.<r>, hart<h>.vm_exits, <vm>.vm_exits.total, <vm>.vm_exits.by_reason.<r>,
  * vm_entries.total, <vm>.vm_entries.total, sbi.calls.*, <vm>.sbi_calls.*, <vm>.hypercalls;
  * {@link Hypervisor.metrics} adds per-VM instructions, console chars, state and G-stage figures.
+ *
+ * Snapshots: the hypervisor registers itself as the machine's 'hypervisor' snapshot part
+ * (simulator/snapshot), so a SnapshotStore of the machine captures and restores it with the
+ * machine (see {@link Hypervisor.captureState}). Every write to host RAM goes through `Bus.write`
+ * or `Ram.prepareWrite` (HostMemory), so guest images, G-stage tables and guest memory are
+ * covered by the copy-on-write RAM layers.
  */
 import type { Machine } from '../machine';
 import type { Hart, VmExitTrap } from '../riscv/hart/hart';
@@ -52,6 +58,7 @@ import { Op, decode } from '../riscv/hart/decode';
 import { Acc } from '../riscv/mmu/mmu';
 import type { Image } from '../riscv/image';
 import type { EventId } from '../machine/events';
+import { captureFields, registerSnapshotPart, restoreFields, type FieldState, type Snapshottable } from '../snapshot';
 import { HsmState, extensionName, sbiCall } from '../sbi';
 import type { RfenceRequest, SbiEnv } from '../sbi';
 import { metricSegment, type VmExitReason } from '../trace';
@@ -91,7 +98,43 @@ const WFI = 0x10500073;
 const CSR_PMPCFG0 = 0x3a0, CSR_PMPADDR0 = 0x3b0;
 const J_BACK_4 = 0xffdff06f; // jal x0, -4
 
-export class Hypervisor {
+/** A vCPU named by its VM's index and its own index (snapshots hold these, not the objects). */
+type VcpuRef = readonly [vm: number, vcpu: number];
+
+/** One VM's part of a {@link HypervisorState}. */
+interface VmSnapshot {
+  vm: FieldState;
+  gstage: FieldState;
+  uart: FieldState;
+  vcpus: FieldState[];
+}
+
+/**
+ * What a machine snapshot holds of the hypervisor (see {@link Hypervisor.captureState}). Opaque:
+ * only `restoreState` of a hypervisor with the same VMs reads it.
+ */
+export interface HypervisorState {
+  readonly own: FieldState;
+  readonly running: readonly (VcpuRef | null)[];
+  readonly runQueue: readonly VcpuRef[];
+  readonly lastOnHart: readonly (readonly [number, VcpuRef])[][];
+  readonly pool: FieldState;
+  readonly vms: readonly VmSnapshot[];
+}
+
+/**
+ * Fields of {@link Hypervisor} that `captureFields` does not copy, each either configuration fixed
+ * at construction or handled by name in captureState (object references become {@link VcpuRef}s).
+ * A test checks that every other field is data `captureFields` copies, so a field added later is
+ * either captured automatically or has to be listed (and handled) here.
+ */
+export const HYPERVISOR_SNAPSHOT_REFS = ['machine', 'vms', 'mem', 'pool', 'envs', 'running', 'runQueue', 'lastOnHart'] as const;
+/** Configuration fields (fixed at construction): not captured. */
+const HV_CONFIG = ['reservedBase', 'reservedSize', 'timeslice'];
+const VM_CONFIG = ['index', 'name', 'vmid', 'memory', 'hostBase'];
+const VCPU_CONFIG = ['vmIndex', 'index', 'name'];
+
+export class Hypervisor implements Snapshottable<HypervisorState> {
   readonly vms: Vm[] = [];
   readonly mem: HostMemory;
   readonly pool: PagePool;
@@ -164,6 +207,67 @@ export class Hypervisor {
     for (const h of machine.harts) h.flushCodeCache();
     for (let i = 0; i < n; i++) this.idle(i);
     this.dispatch();
+    registerSnapshotPart(machine, 'hypervisor', this);
+  }
+
+  // ---------------------------------------------------------------- snapshots ----------------
+  /**
+   * The hypervisor's part of a machine snapshot (Snapshottable; registered as 'hypervisor'):
+   * - its own data fields (timeslice event ids per hart, the exit hart), via captureFields;
+   * - the scheduler's object references as (VM, vCPU) indices: which vCPU runs on which hart, the
+   *   run queue in order, the vCPU of each VM that ran last on each hart;
+   * - the G-stage page pool position, and per VM: state, stop reason, console text and the
+   *   console line not yet passed to the machine, SBI/hypercall/demand-map counters, the
+   *   G-stage's mapped page count, the emulated UART's registers and receive queue;
+   * - per vCPU: run state, saved context (registers, pc, privilege, VS CSRs, hstatus bits, hvip,
+   *   htimedelta), hart and last hart, deferred-fence flag, suspension, virtual timer event id,
+   *   instruction accounting and placement generation.
+   * Everything else lives in the machine, which the snapshot holds itself: the harts (a running
+   * vCPU's registers), the event queue (timeslice, vtimer, IPI and hart_start events, with their
+   * ids; their closures reach mutable state only through the Vcpu, Vm and Hypervisor objects,
+   * which restoreState updates in place and never replaces), the metrics (exit/entry/SBI
+   * counters), and RAM (guest memory and the G-stage tables, written through prepareWrite).
+   */
+  captureState(): HypervisorState {
+    const ref = (v: Vcpu): VcpuRef => [v.vmIndex, v.index];
+    return {
+      own: captureFields(this, [...HV_CONFIG, ...HYPERVISOR_SNAPSHOT_REFS]),
+      running: this.running.map((v) => (v === undefined ? null : ref(v))),
+      runQueue: this.runQueue.map(ref),
+      lastOnHart: this.lastOnHart.map((m) => [...m].map(([k, v]): [number, VcpuRef] => [k, ref(v)])),
+      pool: captureFields(this.pool),
+      vms: this.vms.map((vm) => ({
+        vm: captureFields(vm, VM_CONFIG),
+        gstage: captureFields(vm.gstage),
+        uart: captureFields(vm.uart),
+        vcpus: vm.vcpus.map((v) => captureFields(v, VCPU_CONFIG)),
+      })),
+    };
+  }
+
+  /** Puts back a state from {@link captureState} of this hypervisor (the objects stay, their fields change). */
+  restoreState(s: HypervisorState): void {
+    if (s.vms.length !== this.vms.length || s.vms.some((x, i) => x.vcpus.length !== this.vms[i].vcpus.length) || s.running.length !== this.running.length) {
+      throw new Error('hypervisor snapshot of a different configuration (VMs, vCPUs or harts differ)');
+    }
+    const vcpu = ([vm, i]: VcpuRef): Vcpu => this.vms[vm].vcpus[i];
+    restoreFields(this, s.own);
+    s.running.forEach((r, i) => { this.running[i] = r === null ? undefined : vcpu(r); });
+    this.runQueue.length = 0;
+    for (const r of s.runQueue) this.runQueue.push(vcpu(r));
+    s.lastOnHart.forEach((entries, i) => {
+      const m = this.lastOnHart[i];
+      m.clear();
+      for (const [k, r] of entries) m.set(k, vcpu(r));
+    });
+    restoreFields(this.pool, s.pool);
+    s.vms.forEach((vs, i) => {
+      const vm = this.vms[i];
+      restoreFields(vm, vs.vm);
+      restoreFields(vm.gstage, vs.gstage);
+      restoreFields(vm.uart, vs.uart);
+      vs.vcpus.forEach((st, j) => restoreFields(vm.vcpus[j], st));
+    });
   }
 
   // ---------------------------------------------------------------- set-up -------------------
@@ -194,7 +298,7 @@ export class Hypervisor {
       if (!vm.inRam(gpa, s.size)) {
         throw new HypervisorConfigError(`VM '${vm.name}': section ${s.name} at ${hex(s.address)} (+${s.size}) is outside its guest RAM ${hex(GUEST_RAM_BASE)}..${hex(GUEST_RAM_BASE + vm.memory)}`);
       }
-      if (s.progbits) this.mem.bytes(vm.hostBase + (gpa - GUEST_RAM_BASE), s.size).set(s.data.subarray(0, s.size));
+      if (s.progbits) this.mem.write(vm.hostBase + (gpa - GUEST_RAM_BASE), s.data.subarray(0, s.size));
     }
     const entry = Number(image.entry);
     if (!vm.inRam(entry, 4)) throw new HypervisorConfigError(`VM '${vm.name}': entry ${hex(image.entry)} is outside its guest RAM`);
