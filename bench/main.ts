@@ -2,6 +2,7 @@
 import { benchEbpf } from './ebpf';
 import { benchRiscv } from './riscv';
 import { benchSnapshot } from './snapshot';
+import { benchVerifier } from './verifier';
 
 // --only riscv | snapshot | ebpf: run one of the benchmarks (default: both).
 const argv = process.argv.slice(2);
@@ -11,6 +12,7 @@ const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefi
   if (only === undefined || only === 'riscv') await benchRiscv(argv);
   if (only === undefined || only === 'snapshot') benchSnapshot(argv);
   if (only === undefined || only === 'ebpf') benchEbpf(argv);
+  if (only === undefined || only === 'verifier') benchVerifier(argv);
 })().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
   process.exitCode = 1;

@@ -94,6 +94,7 @@ export function reg(i: number): string {
 export class Analyzer {
   private readonly n: number;
   private readonly slotToIdx = new Map<number, number>();
+  private readonly slots: number[] = [];
   private readonly findings: Finding[] = [];
   private readonly findingKeys = new Set<string>();
   private readonly ctxs: Ctx[] = [];
@@ -102,6 +103,8 @@ export class Analyzer {
   private readonly visits = new Map<number, number>();
   private readonly parent = new Map<number, { from: number; edge?: string }>();
   private readonly loopHeads = new Set<number>();
+  /** Loop head -> sources of its DFS back edges. */
+  private readonly backEdges = new Map<number, number[]>();
   private readonly thresholds: Thresholds;
   private nextId = 1;
   private steps = 0;
@@ -121,6 +124,7 @@ export class Analyzer {
     this.n = insns.length;
     let slot = 0;
     insns.forEach((insn, i) => {
+      this.slots.push(insn.slot ?? slot);
       this.slotToIdx.set(insn.slot ?? slot, i);
       slot = (insn.slot ?? slot) + I.insnSlots(insn);
     });
@@ -130,11 +134,7 @@ export class Analyzer {
   // ------------------------------------------------------------------------------ structure
 
   private slotOf(i: number): number {
-    const insn = this.insns[i];
-    if (insn.slot !== undefined) return insn.slot;
-    let s = 0;
-    for (let k = 0; k < i; k++) s += I.insnSlots(this.insns[k]);
-    return s;
+    return this.slots[i];
   }
 
   private target(i: number, rel: number): number {
@@ -261,7 +261,12 @@ export class Analyzer {
         if (top[1] < succ.length) {
           const s = succ[top[1]++];
           const c = state.get(s);
-          if (c === 1) this.loopHeads.add(s);
+          if (c === 1) {
+            this.loopHeads.add(s);
+            const list = this.backEdges.get(s) ?? [];
+            list.push(top[0]);
+            this.backEdges.set(s, list);
+          }
           else if (c === undefined) {
             state.set(s, 1);
             st.push([s, 0]);
@@ -1164,7 +1169,7 @@ export class Analyzer {
     for (let i = 0; i < this.n; i++) if (pre[i]) for (const s of this.succs(i)) preds[s].push(i);
     for (const h of this.loopHeads) {
       if (!pre[h]) continue;
-      const backSrcs = preds[h].filter((u) => this.reaches(h, u));
+      const backSrcs = (this.backEdges.get(h) ?? []).filter((u) => pre[u] !== undefined);
       // natural loop body
       const body = new Set<number>([h]);
       const work = [...backSrcs];
@@ -1209,20 +1214,6 @@ export class Analyzer {
         this.record(h, 'error', 'loop', `this loop may run ${best.bound} times (counter ${reg(best.r)}); the limit is ${this.options.maxLoopIterations}`, [best.r], 'bound the loop counter with a smaller constant', undefined);
       }
     }
-  }
-
-  private reaches(from: number, to: number): boolean {
-    const seen = new Set<number>([from]);
-    const w = [from];
-    while (w.length) {
-      const x = w.pop() as number;
-      if (x === to) return true;
-      for (const s of this.succs(x)) if (!seen.has(s)) {
-        seen.add(s);
-        w.push(s);
-      }
-    }
-    return false;
   }
 
   /** Per register: its change since the loop head, as an interval (null: not a constant-step change). */

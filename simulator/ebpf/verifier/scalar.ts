@@ -48,8 +48,10 @@ export function isTop(a: Scalar): boolean {
   return a.umin === 0n && a.umax === M64 && a.smin === S64_MIN && a.smax === S64_MAX && a.tm === M64;
 }
 
+/** Bits needed for 0 <= x < 2^64 (x > 0). */
 function bitLength(x: bigint): bigint {
-  return BigInt(x.toString(2).length);
+  if (x < 0x100000000n) return BigInt(32 - Math.clz32(Number(x)));
+  return BigInt(64 - Math.clz32(Number(x >> 32n)));
 }
 
 /** Builds a reduced scalar; null when the constraints are contradictory. */
