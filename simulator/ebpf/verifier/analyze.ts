@@ -47,8 +47,8 @@ export interface Analysis {
   findings: Finding[];
   /** Joined state before each instruction (undefined: never reached). */
   pre: (State | undefined)[];
-  /** Joined state after each instruction (over all its outgoing edges). */
-  post: (State | undefined)[];
+  /** Joined state after instruction i (over all its outgoing edges), computed on demand. */
+  postAt(i: number): State | undefined;
   /** Joined state at the exits of the main function (and the end, for snippets). */
   exit: State | undefined;
   steps: number;
@@ -113,6 +113,7 @@ export class Analyzer {
   private readonly queued = new Set<number>();
   private blocks: { start: number; end: number; succ: number[] }[] = [];
   private finalPass = false;
+  private curNode = 0;
   private postStates: (State | undefined)[] = [];
 
   constructor(
@@ -382,7 +383,7 @@ export class Analyzer {
 
   run(initial: State): Analysis {
     const pre: (State | undefined)[] = new Array(this.n).fill(undefined);
-    const emptyResult = (): Analysis => ({ findings: this.findings, pre, post: pre.slice(), exit: undefined, steps: this.steps, blocks: this.blocks, loopHeads: [...this.loopHeads] });
+    const emptyResult = (): Analysis => ({ findings: this.findings, pre, postAt: () => undefined, exit: undefined, steps: this.steps, blocks: this.blocks, loopHeads: [...this.loopHeads] });
     if (!this.structure()) return emptyResult();
     const root = this.ctxFor(-1, -1, 0);
     this.states.set(root * this.n, initial);
@@ -405,14 +406,28 @@ export class Analyzer {
     this.finalPass = true;
     this.postStates = new Array(this.n).fill(undefined);
     this.exitState = undefined;
+    const last = this.n - 1;
+    const needsLook = (insn: Insn, i: number): boolean =>
+      I.isCondJump(insn) || I.isExit(insn) || i === last || (I.isAlu(insn) && (I.opCode(insn.opcode) === I.BPF_DIV || I.opCode(insn.opcode) === I.BPF_MOD));
     for (const [node, st] of this.states) {
       const idx = node % this.n;
       pre[idx] = pre[idx] ? joinState(pre[idx] as State, st) : st;
-      this.step(node, st);
+      const insn = this.insns[idx];
+      // only branches (dead edges) and exits (the exit state) need the final look now
+      if (needsLook(insn, idx)) this.step(node, st);
     }
+    const computed = new Set<number>();
+    const postAt = (i: number): State | undefined => {
+      if (!computed.has(i)) {
+        computed.add(i);
+        const insn = this.insns[i];
+        if (!needsLook(insn, i)) for (const [node, st] of this.states) if (node % this.n === i) this.step(node, st);
+      }
+      return this.postStates[i];
+    };
     if (this.options.termination && !this.findings.some((f) => f.severity === 'error')) this.checkTermination(pre);
     this.findings.sort((a, b) => a.idx - b.idx);
-    return { findings: this.findings, pre, post: this.postStates, exit: this.exitState, steps: this.steps, blocks: this.blocks, loopHeads: [...this.loopHeads] };
+    return { findings: this.findings, pre, postAt, exit: this.exitState, steps: this.steps, blocks: this.blocks, loopHeads: [...this.loopHeads] };
   }
 
   private trail(node: number): Finding['path'] {
@@ -437,6 +452,7 @@ export class Analyzer {
   }
 
   private step(node: number, st: State): void {
+    this.curNode = node;
     const idx = node % this.n;
     const ctx = this.ctxs[Math.floor(node / this.n)];
     const base = ctx.id * this.n;
@@ -660,6 +676,9 @@ export class Analyzer {
         const bz = is64 ? b : S.trunc32(b);
         const mayZero = bz.umin === 0n;
         if (mayZero && srcReg >= 0) {
+          if (this.options.divByZero === 'note' && this.finalPass) {
+            this.record(this.curNode % this.n, 'info', 'div-zero', `possible division by zero: ${reg(srcReg)} may be 0 (${S.formatScalar(bz)}); RFC 9669 defines the result (x / 0 = 0, x % 0 = x)`, [srcReg], undefined, this.curNode);
+          }
           if (this.options.divByZero === 'error') fail('div-zero', `possible division by zero: ${reg(srcReg)} may be 0 (${S.formatScalar(bz)})`, [srcReg], `check \`if ${reg(srcReg)} == 0 goto …\` first`);
         }
         const signed = insn.off === 1;

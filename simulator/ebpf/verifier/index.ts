@@ -79,10 +79,10 @@ export function verify(input: VerifyInput): VerifyResult {
     findings: analysis.findings,
     analysis,
     stateBefore: (i) => analysis.pre[i],
-    stateAfter: (i) => analysis.post[i],
+    stateAfter: (i) => analysis.postAt(i),
     describe: (i) => {
       const b = analysis.pre[i];
-      const a = analysis.post[i];
+      const a = analysis.postAt(i);
       return `before: ${b ? formatState(b) : 'unreachable'}\nafter:  ${a ? formatState(a) : b ? '(no successor)' : 'unreachable'}`;
     },
     millis: performance.now() - t0,

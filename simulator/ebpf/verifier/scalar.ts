@@ -520,5 +520,5 @@ export function formatScalar(a: Scalar): string {
   if (a.smin !== S64_MIN || a.smax !== S64_MAX) parts.push(`s[${fmt(a.smin)}, ${fmt(a.smax)}]`);
   if ((a.umin !== 0n || a.umax !== M64) && !(a.smin >= 0n && a.smin === a.umin && a.smax === a.umax)) parts.push(`u[${fmt(a.umin)}, ${fmt(a.umax)}]`);
   if (a.tm !== M64 && parts.length === 0) parts.push(`bits=0x${a.tv.toString(16)}/0x${a.tm.toString(16)}`);
-  return parts.length ? parts.join(' ') : 'any';
+  return parts.length ? parts.join(' ') : 'scalar';
 }

@@ -179,3 +179,14 @@ describe('verifier: PREVAIL conformance', function () {
 });
 
 const POST_FLOOR = 1870;
+
+describe('verifier: notes and queries', () => {
+  it('notes a division by a register that may be 0 without rejecting, and answers state queries', () => {
+    const r = check('.event tracing\n  r2 = *(u64 *)(r1 + 16)\n  r0 = 100\n  r0 /= r2\n  exit\n');
+    assert.ok(r.ok);
+    assert.ok(r.diagnostics.some((d) => d.severity === 'info' && /division by zero/.test(d.message)));
+    assert.match(r.describe(1), /after: .*r0=100/);
+    assert.match(r.describe(2), /after: .*r0=s\[0, 100\]/);
+    assert.equal(r.stateAfter(2)?.regs[0].t, 'num');
+  });
+});
