@@ -12,6 +12,7 @@
 import type { Diagnostic, SourceRange } from '../../diagnostics';
 import type { Insn } from '../isa';
 import type { AsmResult } from '../asm/assembler';
+import { formatInsn } from '../asm/disasm';
 import { Analyzer, type Analysis, type Finding, type Pseudo } from './analyze';
 import { DEFAULT_OPTIONS, eventPlatform, type Platform, type VerifyOptions } from './platform';
 import { UNINIT, formatState, newFrame, type State } from './state';
@@ -66,7 +67,7 @@ export function verify(input: VerifyInput): VerifyResult {
       const regs = f.regs.length ? f.regs : [0, 1, 2, 3];
       const st = p.state ? formatState(p.state, [...new Set(regs)].filter((r) => r >= 0 && r <= 10)) : 'not reached';
       const edge = k > 0 && p.edge ? ` (after: ${p.edge})` : '';
-      return { range: rangeOf(p.idx), message: `${textOf(p.idx)}${edge}   ${st}` };
+      return { range: rangeOf(p.idx), message: `${textOf(p.idx)}${edge}   [before: ${st}]` };
     });
     if (f.path.length) related[related.length - 1].message = `here: ${related[related.length - 1].message}`;
     const message = f.hint ? `${f.message} (hint: ${f.hint})` : f.message;
@@ -106,7 +107,7 @@ export function verifyHcb(asm: AsmResult, options?: Partial<VerifyOptions>): Ver
     insns: asm.insns.map((a) => a.insn),
     platform,
     ranges: asm.insns.map((a) => a.range),
-    texts: asm.insns.map((a) => a.range && `line ${a.range.line}`),
+    texts: asm.insns.map((a) => formatInsn(a.insn, { maps: asm.program.maps })),
     ...(file ? { file } : {}),
     ...(options ? { options } : {}),
   });
