@@ -160,6 +160,13 @@ export class Machine {
   /** Machine clock: start of the current slice (cycles). */
   private now = 0;
   private sliceEnd = 0;
+  /**
+   * A slice survives the end of run(): a run stopped inside it (instruction limit, a stop
+   * request, a debugger pause) resumes it with the same end and at the same hart, so stopping and
+   * going on interleaves the harts exactly as one uninterrupted run does.
+   */
+  private sliceOpen = false;
+  private sliceHart = 0;
   /** Index of the hart running now, or -1. */
   private current = -1;
   private readonly clocks: number[];
@@ -272,6 +279,8 @@ export class Machine {
     const entry = BigInt.asIntN(64, image.entry);
     this.events.clear();
     this.now = 0;
+    this.sliceOpen = false;
+    this.sliceHart = 0;
     this.clocks.fill(0);
     this.extra.fill(0);
     this.sbiTimers.fill(undefined);
@@ -534,24 +543,29 @@ export class Machine {
     this.stopRequest = undefined;
     const n = this.harts.length;
     for (;;) {
-      for (let e = this.events.popDue(this.now); e !== undefined; e = this.events.popDue(this.now)) e.fn();
-      if (this.stopRequest) return this.requestedStop(this.harts[0], total);
-      let any = false;
-      for (let i = 0; i < n; i++) if (this.runnable(i)) { any = true; break; }
-      if (!any) {
-        const t = this.events.nextTime();
-        if (t === Number.POSITIVE_INFINITY) {
-          const h = this.harts[0];
-          return { reason: 'halt', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `all harts wait (wfi, stopped or suspended) and no event can wake them (hart 0 pc ${hex(h.getPc())})` };
+      if (!this.sliceOpen) {
+        for (let e = this.events.popDue(this.now); e !== undefined; e = this.events.popDue(this.now)) e.fn();
+        if (this.stopRequest) return this.requestedStop(this.harts[0], total);
+        let any = false;
+        for (let i = 0; i < n; i++) if (this.runnable(i)) { any = true; break; }
+        if (!any) {
+          const t = this.events.nextTime();
+          if (t === Number.POSITIVE_INFINITY) {
+            const h = this.harts[0];
+            return { reason: 'halt', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `all harts wait (wfi, stopped or suspended) and no event can wake them (hart 0 pc ${hex(h.getPc())})` };
+          }
+          this.now = t;
+          continue;
         }
-        this.now = t;
-        continue;
+        if (this.remaining <= 0) break;
+        // One hart has nothing to interleave with: long slices (only events end them) run faster.
+        const q = n === 1 ? Math.max(this.quantum, SINGLE_HART_QUANTUM) : this.quantum;
+        this.sliceEnd = Math.min(this.now + q * this.cpi, this.events.nextTime());
+        this.sliceOpen = true;
+        this.sliceHart = 0;
       }
-      if (this.remaining <= 0) break;
-      // One hart has nothing to interleave with: long slices (only events end them) run faster.
-      const q = n === 1 ? Math.max(this.quantum, SINGLE_HART_QUANTUM) : this.quantum;
-      this.sliceEnd = Math.min(this.now + q * this.cpi, this.events.nextTime());
-      for (let i = 0; i < n; i++) {
+      for (let i = this.sliceHart; i < n; i++) {
+        this.sliceHart = i;
         if (!this.runnable(i)) continue;
         const h = this.harts[i];
         total += this.runHart(i);
@@ -561,11 +575,20 @@ export class Machine {
         if (this.stopRequest) return this.requestedStop(h, total);
         if (this.remaining <= 0) break;
       }
-      if (this.remaining <= 0) break;
+      if (this.remaining <= 0 && this.sliceUnfinished()) break;
+      this.sliceOpen = false;
       this.now = this.sliceEnd;
     }
     const h = this.harts[0];
     return { reason: 'limit', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `instruction limit reached after ${total} instructions (pc ${hex(h.getPc())})` };
+  }
+
+  /** Whether a runnable hart from the current one on has not reached the slice end yet. */
+  private sliceUnfinished(): boolean {
+    for (let i = this.sliceHart; i < this.harts.length; i++) {
+      if (this.runnable(i) && this.hartTime(i) < this.sliceEnd) return true;
+    }
+    return false;
   }
 
   /** Runs hart i until its clock reaches the slice end (or it waits/stops, or the run must stop). */
@@ -583,7 +606,8 @@ export class Machine {
         const ran = h.run(budget);
         done += ran;
         this.remaining -= ran;
-        if (ran === 0) this.extra[i] += this.cpi; // a trap taken at once still takes time
+        // No charge for a call that retired nothing: traps are charged per trap (trapEntry) and VM
+        // exits by the hypervisor, and a charge per empty call would depend on where a run was cut.
         if (h.fatal || h.stuck || this.tohostHit || this.stopRequest) break;
         if (h.waiting || this.hsm[i] !== HsmState.Started) break;
       }
