@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConformanceFile, runConformanceCase } from '../../ebpf/conformance';
 import { EXIT_FAIL, EXIT_OK, UsageError, type CliIO } from '../usage';
-import { runPrevailSuite } from '../../ebpf/verifier/prevail-suite';
+import { runPrevailSuite } from './prevail-suite';
 
 interface Suite {
   summary: string;

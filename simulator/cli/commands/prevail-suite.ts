@@ -1,8 +1,8 @@
 /** `hyperlab conformance prevail DIR`: runs PREVAIL's YAML tests through the verifier (prevail.ts). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EXIT_FAIL, EXIT_OK, UsageError, type CliIO } from '../../cli/usage';
-import { runPrevailTexts } from './prevail';
+import { EXIT_FAIL, EXIT_OK, UsageError, type CliIO } from '../usage';
+import { runPrevailTexts } from '../../ebpf/verifier/prevail';
 
 export function runPrevailSuite(io: CliIO, dir: string, _argv: string[]): number {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`'${dir}' is not a directory`);
