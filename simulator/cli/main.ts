@@ -25,7 +25,7 @@ const commands: Record<string, Command> = {
   asm: { summary: 'assemble and link .S files into an ELF64 executable', help: asmHelp, handler: asmCommand },
   disasm: { summary: 'disassemble an ELF executable or .S files', help: disasmHelp, handler: disasmCommand },
   verify: { summary: 'verify a hyper-callback (.hcb) against its event (exit 0 accepted, 1 rejected)', help: verifyHelp, handler: verifyCommand },
-  conformance: { summary: 'run a peer conformance suite (bpf DIR [--engine interp|jit])', help: conformanceHelp, handler: conformanceCommand },
+  conformance: { summary: 'run a peer conformance suite (bpf DIR [--engine interp|jit], prevail DIR)', help: conformanceHelp, handler: conformanceCommand },
 };
 
 function version(): string {
