@@ -5,7 +5,10 @@
  * ubpf's figures (../shared/conformance/README.md, same kind of 2-core machine) are printed
  * beside ours: interpreter 4.0 ns (sum) / 5.3 ns (sort), x86-64 JIT 0.07–0.09 ns.
  *
- *   npm run bench -- [--ebpf-scale N]      (or: npx tsx bench/main.ts)
+ * Figures are the best of 30 (sum) / 20 (sort) runs: V8 reaches its steady state (TurboFan code
+ * for the compiled callback) after a few runs, and the machine is shared.
+ *
+ *   npm run bench -- [--ebpf-scale N]      (or: npx tsx bench/main.ts --only ebpf)
  */
 import { assembleOrThrow } from '../simulator/ebpf/asm/assembler';
 import { Memory } from '../simulator/ebpf/vm/memory';
@@ -97,7 +100,7 @@ export function benchEbpf(argv: string[] = []): void {
       const vm = new Vm(prog.program);
       const data = new Uint8Array(4 * 65536 * scale).map((_, i) => i * 7);
       const region = vm.mem.addRegion('mem', data, true);
-      const r = nsPerInsn(vm, kind, () => [0, region.hi, data.length], 8);
+      const r = nsPerInsn(vm, kind, () => [0, region.hi, data.length], 30);
       console.log(`  ${kind.padEnd(6)} sum loop     ${r.ns.toFixed(2).padStart(6)} ns/insn (${r.insns} insns)   ubpf ${kind === 'interp' ? 'interpreter' : 'x86 JIT'} ${UBPF[kind].sum} ns`);
     }
     // bubble sort of 400 u32s (reversed each time)
@@ -115,7 +118,7 @@ export function benchEbpf(argv: string[] = []): void {
           for (let i = 0; i < n; i++) view.setUint32(4 * i, n - i, true);
           return [0, region.hi, data.length];
         },
-        5,
+        20,
       );
       for (let i = 1; i < n; i++) if (view.getUint32(4 * i - 4, true) > view.getUint32(4 * i, true)) throw new Error(`${kind}: bubble sort left the array unsorted`);
       console.log(`  ${kind.padEnd(6)} bubble sort  ${r.ns.toFixed(2).padStart(6)} ns/insn (${r.insns} insns)   ubpf ${kind === 'interp' ? 'interpreter' : 'x86 JIT'} ${UBPF[kind].sort} ns`);

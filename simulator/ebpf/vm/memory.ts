@@ -54,6 +54,8 @@ export class Memory {
   readonly views: DataView[] = [];
   readonly sizes: number[] = [];
   readonly writable: boolean[] = [];
+  /** Per region index: the view of a writable region, undefined for a read-only one (compiled stores). */
+  readonly writableViews: (DataView | undefined)[] = [];
   /** Set by `ld64`: the high half of the last 64-bit load. */
   hi = 0;
 
@@ -71,6 +73,7 @@ export class Memory {
     this.views.push(r.view);
     this.sizes.push(r.size);
     this.writable.push(writable);
+    this.writableViews.push(writable ? r.view : undefined);
     return r;
   }
 
@@ -82,6 +85,7 @@ export class Memory {
     const k = r.hi - REGION_HI_BASE;
     this.views[k] = r.view;
     this.sizes[k] = r.size;
+    this.writableViews[k] = r.writable ? r.view : undefined;
   }
 
   /** The 64-bit address of `offset` in region `r`, as a BigInt (for tooling and tests). */

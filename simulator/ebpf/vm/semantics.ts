@@ -29,6 +29,14 @@ export interface Names {
   slot: string;
   /** Trap on division/modulo by zero instead of the RFC result (checked interpreter). */
   trapDivision: boolean;
+  /**
+   * Loads and stores go straight to the region's DataView (`MV`, or `MWV` for stores: only
+   * writable regions have one there) inside `try`; a missing region or an offset past its end
+   * throws inside the engine and the `catch` replays the access through `M`, which throws the
+   * RuntimeCheckError. 8-byte accesses touch their high word first, so a store that fails
+   * writes nothing. Compiled code only (V8 keeps the no-throw path free).
+   */
+  viaTry?: boolean;
 }
 
 const U = (x: string): string => `(${x} >>> 0)`;
@@ -105,10 +113,11 @@ export function aluCode(i: Insn, n: Names): string {
     return `${s} ${dh} = 0;`;
   }
   switch (code) {
+    // int32-only: the carry is (a + b mod 2^32) < a unsigned, the borrow a < b unsigned
     case I.BPF_ADD:
-      return `t0 = ${U(dl)} + ${U(bl)}; ${dh} = (${dh} + ${bh} + (t0 > 4294967295 ? 1 : 0)) | 0; ${dl} = t0 | 0;`;
+      return `t0 = (${dl} + ${bl}) | 0; ${dh} = (${dh} + ${bh} + (${U('t0')} < ${U(dl)} ? 1 : 0)) | 0; ${dl} = t0;`;
     case I.BPF_SUB:
-      return `t0 = ${U(dl)} - ${U(bl)}; ${dh} = (${dh} - ${bh} - (t0 < 0 ? 1 : 0)) | 0; ${dl} = t0 | 0;`;
+      return `t0 = (${dl} - ${bl}) | 0; ${dh} = (${dh} - ${bh} - (${U(dl)} < ${U(bl)} ? 1 : 0)) | 0; ${dl} = t0;`;
     case I.BPF_MUL:
       return `t0 = ${dl}; t1 = ${bl}; ${dh} = (Math.imul(${dh}, t1) + Math.imul(t0, ${bh}) + K.mulhu(t0, t1)) | 0; ${dl} = Math.imul(t0, t1);`;
     case I.BPF_OR:
@@ -231,14 +240,25 @@ export function condCode(i: Insn, n: Names): string {
 /** `t1` (lo) / `t2` (hi) = base + off. */
 function address(bl: string, bh: string, off: string, offIsZero: boolean): string {
   if (offIsZero) return `t1 = ${bl}; t2 = ${bh};`;
+  const k = /^\((-?\d+)\)$/.exec(off);
+  if (k) {
+    // a literal offset (compiled code): int32-only carry or borrow
+    const v = Number(k[1]);
+    return v >= 0
+      ? `t1 = (${bl} + ${v}) | 0; t2 = (${bh} + (${U('t1')} < ${U(bl)} ? 1 : 0)) | 0;`
+      : `t1 = (${bl} - ${-v}) | 0; t2 = (${bh} - (${U('t1')} > ${U(bl)} ? 1 : 0)) | 0;`;
+  }
   return `t1 = ${U(bl)} + ${off}; t2 = (${bh} + (t1 > 4294967295 ? 1 : (t1 < 0 ? -1 : 0))) | 0; t1 = t1 | 0;`;
 }
 
 /** Statements for LDX/ST/STX (including atomics). `offIsZero` lets compiled code skip the add. */
-export function memCode(i: Insn, n: Names, offIsZero = false): string {
+export function memCode(i: Insn, n: Names, offIsZero = false, inBounds = false): string {
   const cls = I.opClass(i.opcode);
   const size = I.sizeBytes(i.opcode);
   const { dl, dh, sl, sh } = n;
+  const plain = cls === I.BPF_LDX || cls === I.BPF_ST || (cls === I.BPF_STX && I.opMode(i.opcode) === I.BPF_MEM);
+  if (inBounds && plain) return uncheckedMemCode(i, n, offIsZero);
+  if (n.viaTry && plain) return tryMemCode(i, n, offIsZero);
   if (cls === I.BPF_LDX) {
     const a = address(sl, sh, n.off, offIsZero);
     const sx = I.opMode(i.opcode) === I.BPF_MEMSX;
@@ -321,4 +341,79 @@ export function memCode(i: Insn, n: Names, offIsZero = false): string {
       return `throw K.invalid(${n.slot});`;
   }
   return fetch ? `${s} ${sl} = t3; ${sh} = t0;` : s;
+}
+
+/**
+ * A load or store proven (by the verifier's facts) to lie inside a region it may use: no region,
+ * bounds or writability test, only the typed access (compiled code only).
+ */
+function uncheckedMemCode(i: Insn, n: Names, offIsZero: boolean): string {
+  const cls = I.opClass(i.opcode);
+  const size = I.sizeBytes(i.opcode);
+  const { dl, dh, sl, sh } = n;
+  if (cls === I.BPF_LDX) {
+    const a = address(sl, sh, n.off, offIsZero);
+    const sx = I.opMode(i.opcode) === I.BPF_MEMSX;
+    const v = `MV[t2 - ${REGION_HI_BASE}]`;
+    switch (size) {
+      case 1:
+        return `${a} t3 = ${v}.getUint8(t1 >>> 0); ${sx ? `${dl} = (t3 << 24) >> 24; ${dh} = ${dl} >> 31;` : `${dl} = t3; ${dh} = 0;`}`;
+      case 2:
+        return `${a} t3 = ${v}.getUint16(t1 >>> 0, true); ${sx ? `${dl} = (t3 << 16) >> 16; ${dh} = ${dl} >> 31;` : `${dl} = t3; ${dh} = 0;`}`;
+      case 4:
+        return `${a} ${dl} = ${v}.getInt32(t1 >>> 0, true); ${dh} = ${sx ? `${dl} >> 31` : '0'};`;
+      default:
+        return `${a} ${dl} = ${v}.getInt32(t1 >>> 0, true); ${dh} = ${v}.getInt32((t1 >>> 0) + 4, true);`;
+    }
+  }
+  const a = address(dl, dh, n.off, offIsZero);
+  const vl = cls === I.BPF_ST ? n.imm : sl;
+  const vh = cls === I.BPF_ST ? `(${n.imm} >> 31)` : sh;
+  const v = `MV[t2 - ${REGION_HI_BASE}]`;
+  switch (size) {
+    case 1:
+      return `${a} ${v}.setUint8(t1 >>> 0, ${vl});`;
+    case 2:
+      return `${a} ${v}.setUint16(t1 >>> 0, ${vl}, true);`;
+    case 4:
+      return `${a} ${v}.setInt32(t1 >>> 0, ${vl}, true);`;
+    default:
+      return `${a} ${v}.setInt32(t1 >>> 0, ${vl}, true); ${v}.setInt32((t1 >>> 0) + 4, ${vh}, true);`;
+  }
+}
+
+/** A load or store through the region's DataView inside `try`; the `catch` replays it through `M` (see Names.viaTry). */
+function tryMemCode(i: Insn, n: Names, offIsZero: boolean): string {
+  const cls = I.opClass(i.opcode);
+  const size = I.sizeBytes(i.opcode);
+  const { dl, dh, sl, sh } = n;
+  if (cls === I.BPF_LDX) {
+    const a = address(sl, sh, n.off, offIsZero);
+    const sx = I.opMode(i.opcode) === I.BPF_MEMSX;
+    const v = `MV[t2 - ${REGION_HI_BASE}]`;
+    switch (size) {
+      case 1:
+        return `${a} try { t3 = ${v}.getUint8(t1 >>> 0); } catch { t3 = M.ld8(t2, t1); } ${sx ? `${dl} = (t3 << 24) >> 24; ${dh} = ${dl} >> 31;` : `${dl} = t3; ${dh} = 0;`}`;
+      case 2:
+        return `${a} try { t3 = ${v}.getUint16(t1 >>> 0, true); } catch { t3 = M.ld16(t2, t1); } ${sx ? `${dl} = (t3 << 16) >> 16; ${dh} = ${dl} >> 31;` : `${dl} = t3; ${dh} = 0;`}`;
+      case 4:
+        return `${a} try { t3 = ${v}.getInt32(t1 >>> 0, true); } catch { t3 = M.ld32(t2, t1); } ${dl} = t3; ${dh} = ${sx ? `${dl} >> 31` : '0'};`;
+      default:
+        return `${a} try { t4 = ${v}.getInt32((t1 >>> 0) + 4, true); t3 = ${v}.getInt32(t1 >>> 0, true); } catch { t3 = M.ld64(t2, t1); t4 = M.hi; } ${dl} = t3; ${dh} = t4;`;
+    }
+  }
+  const a = address(dl, dh, n.off, offIsZero);
+  const vl = cls === I.BPF_ST ? n.imm : sl;
+  const vh = cls === I.BPF_ST ? `(${n.imm} >> 31)` : sh;
+  const v = `MWV[t2 - ${REGION_HI_BASE}]`;
+  switch (size) {
+    case 1:
+      return `${a} try { ${v}.setUint8(t1 >>> 0, ${vl}); } catch { M.st8(t2, t1, ${vl}); }`;
+    case 2:
+      return `${a} try { ${v}.setUint16(t1 >>> 0, ${vl}, true); } catch { M.st16(t2, t1, ${vl}); }`;
+    case 4:
+      return `${a} try { ${v}.setInt32(t1 >>> 0, ${vl}, true); } catch { M.st32(t2, t1, ${vl}); }`;
+    default:
+      return `${a} try { ${v}.setInt32((t1 >>> 0) + 4, ${vh}, true); ${v}.setInt32(t1 >>> 0, ${vl}, true); } catch { M.st64(t2, t1, ${vl}, ${vh}); }`;
+  }
 }

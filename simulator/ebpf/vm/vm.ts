@@ -14,7 +14,9 @@ import type { Insn } from '../isa';
 import type { HcbProgram } from '../program';
 import { BpfMap } from './maps';
 import { MAP_HANDLE_HI, Memory, RuntimeCheckError, type Region } from './memory';
+import { fits32, type CompilerFacts } from './facts';
 import { aluCode, condCode, memCode, type Names } from './semantics';
+import { basicBlocks, structure } from './structure';
 import { Support } from './support';
 
 export type EngineKind = 'interp' | 'jit';
@@ -43,6 +45,10 @@ export interface VmOptions {
   /** Trap division and modulo by zero (RuntimeCheckError 'division-by-zero') instead of the RFC result. */
   trapDivision?: boolean;
   data?: unknown;
+  /** Proven facts (from the verifier) that let the compiler drop run-time checks. */
+  facts?: CompilerFacts;
+  /** Compile loops to structured JavaScript (default). False forces the `switch (pc)` dispatch compiler. */
+  structured?: boolean;
 }
 
 export interface RunResult {
@@ -52,6 +58,9 @@ export interface RunResult {
 }
 
 const FRAME_WORDS = 11;
+let compilations = 0;
+/** Compiled code: registers from locals back to R (before handing the run to the interpreter). */
+const SPILL = Array.from({ length: 11 }, (_, k) => `R[${2 * k}] = l${k}; R[${2 * k + 1}] = h${k};`).join(' ');
 
 export const u64 = (a: Int32Array, k: number): bigint => BigInt.asUintN(64, (BigInt(a[2 * k + 1]) << 32n) | BigInt(a[2 * k] >>> 0));
 export const ptrOf = (a: Int32Array, k: number): [hi: number, lo: number] => [a[2 * k + 1], a[2 * k]];
@@ -117,6 +126,8 @@ export class Vm {
   private readonly maxDepth: number;
   private readonly helpers: ReadonlyMap<number, HelperImpl>;
   private readonly trapDivision: boolean;
+  private readonly facts?: CompilerFacts;
+  private readonly structured: boolean;
   private interpFn?: RawRun;
   private jitFn?: RawRun;
   /** The helper dispatcher handed to both engines. */
@@ -132,6 +143,8 @@ export class Vm {
     this.F = new Int32Array(FRAME_WORDS * this.maxDepth);
     this.helpers = options.helpers ?? defaultHelpers();
     this.trapDivision = options.trapDivision ?? false;
+    this.facts = options.facts;
+    this.structured = options.structured ?? true;
     this.env = { vm: this, mem: this.mem, maps: this.maps, trace: [], data: options.data };
     const R = this.R;
     this.H = (id: number, slot: number): void => {
@@ -237,6 +250,151 @@ export class Vm {
   }
 
   private compileSource(): string {
+    if (this.structured) {
+      const blocks = basicBlocks(this.insns, this.slots);
+      const st = blocks && structure(blocks);
+      if (st) return this.structuredSource(st);
+    }
+    return this.dispatchSource();
+  }
+
+  /** Register names and literal fields of instruction `i` for the templates. */
+  private names(i: Insn): Names {
+    return {
+      dl: `l${i.dst}`,
+      dh: `h${i.dst}`,
+      sl: `l${i.src}`,
+      sh: `h${i.src}`,
+      l0: 'l0',
+      h0: 'h0',
+      imm: `(${i.imm})`,
+      off: `(${i.off})`,
+      slot: String(i.slot),
+      trapDivision: this.trapDivision,
+      viaTry: true,
+    };
+  }
+
+  /** A register's range before `slot` lies in [0, 2^32) (from facts); for an immediate operand pass reg = -1 and imm. */
+  private range32(slot: number, reg: number): { max: bigint } | undefined {
+    const r = this.facts?.scalarRange?.(slot, reg);
+    return fits32(r) && r ? { max: r.max } : undefined;
+  }
+
+  /** ALU code, narrowed by scalar-range facts where both operands and the result fit in 32 bits. */
+  private aluWithFacts(i: Insn, n: Names): string {
+    const s = i.slot as number;
+    const code = I.opCode(i.opcode);
+    if (this.facts?.scalarRange && I.opClass(i.opcode) === I.BPF_ALU64 && (code === I.BPF_ADD || code === I.BPF_SUB)) {
+      const d = this.range32(s, i.dst);
+      const b = I.usesSrcReg(i) ? this.range32(s, i.src) : i.imm >= 0 ? { max: BigInt(i.imm) } : undefined;
+      const bMin = I.usesSrcReg(i) ? this.facts.scalarRange(s, i.src)?.min : BigInt(i.imm);
+      const dMin = this.facts.scalarRange(s, i.dst)?.min;
+      const bl = I.usesSrcReg(i) ? n.sl : n.imm;
+      if (d && b && code === I.BPF_ADD && d.max + b.max <= 0xffffffffn) return `${n.dl} = (${n.dl} + ${bl}) | 0;`;
+      if (d && b && code === I.BPF_SUB && dMin !== undefined && bMin !== undefined && dMin >= b.max) return `${n.dl} = (${n.dl} - ${bl}) | 0;`;
+    }
+    return aluCode(i, n);
+  }
+
+  /** Condition code, narrowed to the low halves when facts put both operands in [0, 2^32). */
+  private condWithFacts(i: Insn, n: Names): string {
+    const s = i.slot as number;
+    if (this.facts?.scalarRange && I.opClass(i.opcode) === I.BPF_JMP) {
+      const d = this.range32(s, i.dst);
+      const b = I.usesSrcReg(i) ? this.range32(s, i.src) : i.imm >= 0 ? { max: BigInt(i.imm) } : undefined;
+      if (d && b) {
+        const signedToUnsigned: Record<number, number> = { [I.BPF_JSGT]: I.BPF_JGT, [I.BPF_JSGE]: I.BPF_JGE, [I.BPF_JSLT]: I.BPF_JLT, [I.BPF_JSLE]: I.BPF_JLE };
+        const code = signedToUnsigned[I.opCode(i.opcode)] ?? I.opCode(i.opcode);
+        return condCode({ ...i, opcode: code | I.opSource(i.opcode) | I.BPF_JMP32 }, n);
+      }
+    }
+    return condCode(i, n);
+  }
+
+  /** Code of an instruction that does not transfer control (ALU, memory, lddw, helper call, invalid). */
+  private straightCode(i: Insn): string {
+    const s = i.slot as number;
+    const names = this.names(i);
+    if (I.invalidReason(i)) return `throw K.invalid(${s});`;
+    const c = I.opClass(i.opcode);
+    if (c === I.BPF_ALU || c === I.BPF_ALU64) return this.aluWithFacts(i, names);
+    if (c === I.BPF_LDX || c === I.BPF_ST || c === I.BPF_STX) return memCode(i, names, i.off === 0, this.facts?.accessInBounds?.(s) === true);
+    if (I.isLddw(i)) {
+      try {
+        const [lo, hi] = this.lddw(i);
+        return `l${i.dst} = ${lo}; h${i.dst} = ${hi};`;
+      } catch {
+        return `throw K.invalid(${s});`;
+      }
+    }
+    if (I.isCall(i) && !I.isLocalCall(i)) {
+      const id = I.isCallx(i) ? `l${i.dst}` : String(i.imm);
+      return `R[2] = l1; R[3] = h1; R[4] = l2; R[5] = h2; R[6] = l3; R[7] = h3; R[8] = l4; R[9] = h4; R[10] = l5; R[11] = h5; H(${id}, ${s}); l0 = R[0]; h0 = R[1];`;
+    }
+    return `throw K.invalid(${s});`;
+  }
+
+  /** Loops as `for (;;)`, forward jumps as labelled-block breaks; budget tested at the entry and loop headers only. */
+  private structuredSource(st: NonNullable<ReturnType<typeof structure>>): string {
+    const insns = this.insns;
+    const { blocks, order, loops, constructs } = st;
+    const check = (b: number): string => `if (budget < ${st.work.get(b) as number}) { ${SPILL} return X(${blocks[b].startSlot}, budget, 0); }`;
+    const out: string[] = [];
+    if (!loops.has(0)) out.push(check(0));
+    const open: { last: number }[] = [];
+    const byStart = new Map<number, typeof constructs>();
+    for (const c of constructs) {
+      const l = byStart.get(c.start) ?? [];
+      l.push(c);
+      byStart.set(c.start, l);
+    }
+    const transfer = (u: number, v: number, slot: number): string => {
+      if (v < 0) return `throw K.invalid(${slot});`;
+      const e = st.edge(u, v);
+      return e === 'fall' ? '' : e === 'continue' ? `continue L${v};` : `break B${v};`;
+    };
+    order.forEach((u, p) => {
+      while (open.length > 0 && open[open.length - 1].last < p) {
+        open.pop();
+        out.push('}');
+      }
+      const starting = (byStart.get(p) ?? []).slice().sort((a, b) => b.last - a.last || (a.kind === 'block' ? -1 : 1));
+      for (const c of starting) {
+        open.push(c);
+        out.push(c.kind === 'loop' ? `L${c.target}: for (;;) {` : `B${c.target}: {`);
+      }
+      const b = blocks[u];
+      if (loops.has(u)) out.push(check(u));
+      out.push(`budget -= ${b.length};`);
+      for (let k = b.first; k < b.end - 1; k++) out.push(this.straightCode(insns[k]));
+      const last = insns[b.end - 1];
+      const s = last.slot as number;
+      if (I.invalidReason(last)) out.push(`throw K.invalid(${s});`);
+      else if (I.isExit(last)) out.push('R[0] = l0; R[1] = h0; return budget;');
+      else if (I.isJump(last)) {
+        const taken = transfer(u, b.succ[0], s);
+        if (I.isJa(last)) out.push(taken);
+        else {
+          const cond = this.condWithFacts(last, this.names(last));
+          const fall = transfer(u, b.succ[1], this.slots);
+          if (taken === '' && fall === '') out.push(`${cond};`);
+          else if (taken === '') out.push(`if (!(${cond})) { ${fall} }`);
+          else out.push(`if (${cond}) { ${taken} } ${fall}`);
+        }
+      } else {
+        out.push(this.straightCode(last));
+        out.push(transfer(u, b.succ[0], this.slots));
+      }
+    });
+    while (open.pop()) out.push('}');
+    out.push(`throw K.invalid(${this.slots});`);
+    const regs = Array.from({ length: 11 }, (_, k) => `l${k} = R[${2 * k}], h${k} = R[${2 * k + 1}]`).join(', ');
+    return ['return function run(budget) {', `let ${regs};`, 'let t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;', 'const MV = M.views, MWV = M.writableViews;', ...out, '};'].join('\n');
+  }
+
+  /** The fallback compiler (bpf-to-bpf calls, irreducible control flow): one `switch (pc)` case per basic block. */
+  private dispatchSource(): string {
     const insns = this.insns;
     const map = I.slotIndex(insns);
     const leaders = new Set<number>([0]);
@@ -267,35 +425,17 @@ export class Vm {
     const validTarget = (t: number): boolean => t >= 0 && t < map.length && map[t] >= 0;
     for (const i of insns) {
       const s = i.slot as number;
-      if (leaders.has(s)) out.push(`case ${s}: budget -= ${blockLen(s)}; if (budget < 0) throw K.budget();`);
-      const names: Names = {
-        dl: `l${i.dst}`,
-        dh: `h${i.dst}`,
-        sl: `l${i.src}`,
-        sh: `h${i.src}`,
-        l0: 'l0',
-        h0: 'h0',
-        imm: `(${i.imm})`,
-        off: `(${i.off})`,
-        slot: String(s),
-        trapDivision: this.trapDivision,
-      };
+      // not enough budget for the whole block: the interpreter finishes the run (it stops at the exact instruction)
+      if (leaders.has(s)) out.push(`case ${s}: if (budget < ${blockLen(s)}) { ${SPILL} return X(${s}, budget, depth); } budget -= ${blockLen(s)};`);
+      const names = this.names(i);
       const why = I.invalidReason(i);
       if (why) {
         out.push(`throw K.invalid(${s});`);
         continue;
       }
       const c = I.opClass(i.opcode);
-      if (c === I.BPF_ALU || c === I.BPF_ALU64) out.push(aluCode(i, names));
-      else if (c === I.BPF_LDX || c === I.BPF_ST || c === I.BPF_STX) out.push(memCode(i, names, i.off === 0));
-      else if (I.isLddw(i)) {
-        try {
-          const [lo, hi] = this.lddw(i);
-          out.push(`l${i.dst} = ${lo}; h${i.dst} = ${hi};`);
-        } catch {
-          out.push(`throw K.invalid(${s});`);
-        }
-      } else if (I.isExit(i)) {
+      if (c === I.BPF_ALU || c === I.BPF_ALU64 || c === I.BPF_LDX || c === I.BPF_ST || c === I.BPF_STX || I.isLddw(i) || (I.isCall(i) && !I.isLocalCall(i))) out.push(this.straightCode(i));
+      else if (I.isExit(i)) {
         out.push(
           `if (depth === 0) { R[0] = l0; R[1] = h0; return budget; } depth--; fb = depth * ${FRAME_WORDS};` +
             ` l6 = F[fb]; h6 = F[fb + 1]; l7 = F[fb + 2]; h7 = F[fb + 3]; l8 = F[fb + 4]; h8 = F[fb + 5]; l9 = F[fb + 6]; h9 = F[fb + 7]; l10 = F[fb + 8]; h10 = F[fb + 9]; pc = F[fb + 10]; continue;`,
@@ -311,14 +451,11 @@ export class Vm {
             ` F[fb] = l6; F[fb + 1] = h6; F[fb + 2] = l7; F[fb + 3] = h7; F[fb + 4] = l8; F[fb + 5] = h8; F[fb + 6] = l9; F[fb + 7] = h9; F[fb + 8] = l10; F[fb + 9] = h10; F[fb + 10] = ${s + 1};` +
             ` l10 = (l10 - ${I.STACK_SIZE}) | 0; pc = ${t}; continue;`,
         );
-      } else if (I.isCall(i)) {
-        const id = I.isCallx(i) ? `l${i.dst}` : String(i.imm);
-        out.push(`R[2] = l1; R[3] = h1; R[4] = l2; R[5] = h2; R[6] = l3; R[7] = h3; R[8] = l4; R[9] = h4; R[10] = l5; R[11] = h5; H(${id}, ${s}); l0 = R[0]; h0 = R[1];`);
       } else if (I.isJump(i)) {
         const t = s + 1 + I.jumpOffset(i);
         const go = validTarget(t) ? `{ pc = ${t}; continue; }` : `throw K.invalid(${s});`;
         if (I.isJa(i)) out.push(go);
-        else out.push(`if (${condCode(i, names)}) ${go}`);
+        else out.push(`if (${this.condWithFacts(i, names)}) ${go}`);
       } else out.push(`throw K.invalid(${s});`);
     }
     const regs = Array.from({ length: 11 }, (_, k) => `l${k} = R[${2 * k}], h${k} = R[${2 * k + 1}]`).join(', ');
@@ -326,7 +463,7 @@ export class Vm {
       'return function run(budget) {',
       `let ${regs};`,
       'let t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, pc = 0, depth = 0, fb = 0;',
-      'const MV = M.views, MS = M.sizes, MW = M.writable;',
+      'const MV = M.views, MWV = M.writableViews;',
       'for (;;) {',
       'switch (pc) {',
       ...out,
@@ -339,13 +476,20 @@ export class Vm {
   }
 
   private compile(): RawRun {
-    const make = new Function('R', 'M', 'K', 'H', 'F', this.compileSource()) as (R: Int32Array, M: Memory, K: Support, H: (id: number, slot: number) => void, F: Int32Array) => RawRun;
-    return make(this.R, this.mem, this.K, this.H, this.F);
+    // A unique first line per compilation: V8 caches functions by source, and two VMs sharing one
+    // compiled function lose TurboFan's specialisation on the closure's constants (R, M, MV…).
+    const make = new Function('R', 'M', 'K', 'H', 'F', 'X', `// compilation ${++compilations}\n${this.compileSource()}`) as (R: Int32Array, M: Memory, K: Support, H: (id: number, slot: number) => void, F: Int32Array, X: (pc: number, budget: number, depth: number) => number) => RawRun;
+    const interp = this.engine('interp');
+    return make(this.R, this.mem, this.K, this.H, this.F, (pc, budget, depth) => interp(budget, pc, depth));
   }
 }
 
-/** Runs from slot 0 with registers in the VM's R; returns the unused budget. */
-export type RawRun = (budget: number) => number;
+/**
+ * Runs with the registers in the VM's R from slot `pc` at bpf-to-bpf call depth `depth` (both
+ * default 0; only the interpreter takes others: the compiled code hands a run over to it when the
+ * budget gets short); returns the unused budget.
+ */
+export type RawRun = (budget: number, pc?: number, depth?: number) => number;
 
 type InterpFactory = (
   OP: Int32Array,
@@ -415,8 +559,8 @@ function interpreterFactory(trapDivision: boolean): InterpFactory {
     if (body !== undefined) cases.push(`case ${op}: { ${body} break; }`);
   }
   const src = [
-    'return function run(budget) {',
-    'let pc = 0, depth = 0, fb = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;',
+    'return function run(budget, pc0, depth0) {',
+    'let pc = pc0 === undefined ? 0 : pc0, depth = depth0 === undefined ? 0 : depth0, fb = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;',
     'const MV = M.views, MS = M.sizes, MW = M.writable;',
     'for (;;) {',
     'if (--budget < 0) throw K.budget();',
