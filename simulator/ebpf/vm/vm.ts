@@ -15,6 +15,7 @@ import type { HcbProgram } from '../program';
 import { BpfMap } from './maps';
 import { MAP_HANDLE_HI, Memory, RuntimeCheckError, type Region } from './memory';
 import { fits32, type CompilerFacts } from './facts';
+import { guestHelpers, type GuestMemory } from './guest';
 import { aluCode, condCode, memCode, type Names } from './semantics';
 import { basicBlocks, structure } from './structure';
 import { Support } from './support';
@@ -47,6 +48,11 @@ export interface VmOptions {
   data?: unknown;
   /** Proven facts (from the verifier) that let the compiler drop run-time checks. */
   facts?: CompilerFacts;
+  /**
+   * The guest's memory: adds the guest-window helpers (guest.ts), limited to the program's
+   * `range`, to the helper table.
+   */
+  guest?: GuestMemory;
   /** Compile loops to structured JavaScript (default). False forces the `switch (pc)` dispatch compiler. */
   structured?: boolean;
 }
@@ -141,7 +147,9 @@ export class Vm {
     this.stack = this.mem.addRegion('stack', new Uint8Array(I.STACK_SIZE * this.maxDepth), true);
     this.maps = p.maps.map((m) => new BpfMap(m, this.mem));
     this.F = new Int32Array(FRAME_WORDS * this.maxDepth);
-    this.helpers = options.helpers ?? defaultHelpers();
+    const helpers = new Map(options.helpers ?? defaultHelpers());
+    if (options.guest) for (const [id, f] of guestHelpers(options.guest, p.range)) helpers.set(id, f);
+    this.helpers = helpers;
     this.trapDivision = options.trapDivision ?? false;
     this.facts = options.facts;
     this.structured = options.structured ?? true;
