@@ -11,6 +11,7 @@ declare -A wanted=(
   [riscv64-linux-gnu-as]=binutils-riscv64-linux-gnu
   [qemu-system-riscv64]=qemu-system-misc
   [cpp]=cpp
+  [clang]=clang
 )
 
 missing=()
