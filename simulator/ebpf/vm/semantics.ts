@@ -113,11 +113,14 @@ export function aluCode(i: Insn, n: Names): string {
     return `${s} ${dh} = 0;`;
   }
   switch (code) {
-    // int32-only: the carry is (a + b mod 2^32) < a unsigned, the borrow a < b unsigned
+    // compiled code: int32-only, the carry is (a + b mod 2^32) < a unsigned, the borrow a < b
+    // unsigned; the interpreter keeps the double-precision form (faster over register-file slots)
     case I.BPF_ADD:
-      return `t0 = (${dl} + ${bl}) | 0; ${dh} = (${dh} + ${bh} + (${U('t0')} < ${U(dl)} ? 1 : 0)) | 0; ${dl} = t0;`;
+      if (n.viaTry) return `t0 = (${dl} + ${bl}) | 0; ${dh} = (${dh} + ${bh} + (${U('t0')} < ${U(dl)} ? 1 : 0)) | 0; ${dl} = t0;`;
+      return `t0 = ${U(dl)} + ${U(bl)}; ${dh} = (${dh} + ${bh} + (t0 > 4294967295 ? 1 : 0)) | 0; ${dl} = t0 | 0;`;
     case I.BPF_SUB:
-      return `t0 = (${dl} - ${bl}) | 0; ${dh} = (${dh} - ${bh} - (${U(dl)} < ${U(bl)} ? 1 : 0)) | 0; ${dl} = t0;`;
+      if (n.viaTry) return `t0 = (${dl} - ${bl}) | 0; ${dh} = (${dh} - ${bh} - (${U(dl)} < ${U(bl)} ? 1 : 0)) | 0; ${dl} = t0;`;
+      return `t0 = ${U(dl)} - ${U(bl)}; ${dh} = (${dh} - ${bh} - (t0 < 0 ? 1 : 0)) | 0; ${dl} = t0 | 0;`;
     case I.BPF_MUL:
       return `t0 = ${dl}; t1 = ${bl}; ${dh} = (Math.imul(${dh}, t1) + Math.imul(t0, ${bh}) + K.mulhu(t0, t1)) | 0; ${dl} = Math.imul(t0, t1);`;
     case I.BPF_OR:
