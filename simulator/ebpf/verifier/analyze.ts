@@ -505,6 +505,14 @@ export class Analyzer {
     st.regs[r] = v;
   }
 
+  /** A new pointer of `kind` at offset `off`, with its address when the platform gives one. */
+  private ptr(v: Val): Val {
+    const pa = this.platform.pointerAddress?.[v.t as 'ctx'];
+    if (!pa) return v;
+    const base = S.range(pa[0], pa[1], false);
+    return { ...v, addr: v.t === 'mapref' ? base : S.add(base, v.v) };
+  }
+
   private fresh(v: Val): Val {
     return { ...v, id: this.nextId++ };
   }
@@ -651,8 +659,9 @@ export class Analyzer {
     const v = S.add(p.v, delta);
     const lim = 1n << 29n;
     if (v.smin < -lim || v.smax > lim) fail('ptr-bounds', `pointer offset of ${reg(r)} becomes unbounded (${S.formatScalar(v)})`, [r], 'bound the added number first, e.g. `if rX > 64 goto out`');
-    const out: Val = { ...p, v };
-    delete (out as { id?: number }).id;
+    const out: { -readonly [K in keyof Val]: Val[K] } = { ...p, v };
+    delete out.id;
+    if (p.addr) out.addr = S.add(p.addr, delta);
     return out;
   }
 
@@ -843,7 +852,7 @@ export class Analyzer {
         const overlaps = hi + BigInt(width) > BigInt(p.offset) && lo < BigInt(p.offset + p.size);
         if (!overlaps) continue;
         if (lo === hi && lo === BigInt(p.offset) && width === p.size) {
-          v = p.kind === 'pend' ? { t: 'pend', v: S.konst(0n) } : p.kind === 'packet' ? { t: 'packet', v: S.konst(0n) } : { t: 'packet', v: S.range(-4096n, 0n, true) };
+          v = p.kind === 'pend' ? { t: 'pend', v: S.konst(0n) } : this.ptr(p.kind === 'packet' ? { t: 'packet', v: S.konst(0n) } : { t: 'packet', v: S.range(-4096n, 0n, true) });
         } else v = ANY;
       }
     } else {
@@ -874,19 +883,33 @@ export class Analyzer {
     const { base, lo, hi } = this.access(st, insn.dst, insn.off, width, true);
     if (base.t === 'ctx') fail('ctx-write', 'atomic operations on the context are not allowed', [insn.dst]);
     if (base.t === 'packet') fail('atomic', 'atomic operations on the packet are not allowed', [insn.dst]);
-    let old: Val = num(width === 8 ? S.TOP : S.range(0n, S.M32, false));
+    const full = width === 8 ? S.TOP : S.range(0n, S.M32, false);
+    let old = full;
+    const cmpxchg = insn.imm === I.BPF_CMPXCHG;
+    const r0 = cmpxchg ? this.readReg(st, 0) : undefined;
+    if (r0 && r0.t !== 'num') fail('type', `cmpxchg compares r0, which must be a number (it is ${formatVal(r0)})`, [0]);
     if (base.t === 'stack') {
-      old = this.readStack(st, base.frame ?? 0, lo, hi, width, insn.dst);
-      if (old.t !== 'num') fail('type', 'atomic operation on a stack slot that holds a pointer', [insn.dst]);
-      this.writeStack(st, base.frame ?? 0, lo, hi, width, num(width === 8 ? S.TOP : S.range(0n, S.M32, false)));
+      const o = this.readStack(st, base.frame ?? 0, lo, hi, width, insn.dst);
+      if (o.t !== 'num') fail('type', 'atomic operation on a stack slot that holds a pointer', [insn.dst]);
+      // the stack is private to this run: the new value follows from the old one exactly
+      old = width === 8 ? o.v : S.truncBits(o.v, 32);
+      const x = width === 8 ? v.v : S.truncBits(v.v, 32);
+      const op = insn.imm & ~I.BPF_FETCH;
+      let nv: Scalar;
+      if (cmpxchg) {
+        const cmp = width === 8 ? (r0 as Val).v : S.truncBits((r0 as Val).v, 32);
+        const d = S.decide('eq', old, cmp);
+        nv = d === true ? x : d === false ? old : S.join(old, x);
+      } else if (op === I.BPF_ATOMIC_ADD) nv = S.add(old, x);
+      else if (op === I.BPF_ATOMIC_AND) nv = S.and(old, x);
+      else if (op === I.BPF_ATOMIC_OR) nv = S.or(old, x);
+      else if (op === I.BPF_ATOMIC_XOR) nv = S.xor(old, x);
+      else if (insn.imm === I.BPF_XCHG) nv = x;
+      else nv = full;
+      this.writeStack(st, base.frame ?? 0, lo, hi, width, num(width === 8 ? nv : S.truncBits(nv, 32)));
     }
-    if (insn.imm === I.BPF_CMPXCHG) {
-      const r0 = this.readReg(st, 0);
-      if (r0.t !== 'num') fail('type', `cmpxchg compares r0, which must be a number (it is ${formatVal(r0)})`, [0]);
-      this.setReg(st, 0, num(width === 8 ? S.TOP : S.range(0n, S.M32, false)));
-    } else if ((insn.imm & I.BPF_FETCH) !== 0) {
-      this.setReg(st, insn.src, num(old.t === 'num' ? (width === 8 ? S.TOP : S.range(0n, S.M32, false)) : S.TOP));
-    }
+    if (cmpxchg) this.setReg(st, 0, num(old));
+    else if ((insn.imm & I.BPF_FETCH) !== 0) this.setReg(st, insn.src, num(old));
   }
 
   private lddw(insn: Insn, st: State): void {
@@ -905,12 +928,12 @@ export class Analyzer {
         return;
       case 'map-fd':
       case 'map-idx':
-        this.setReg(st, insn.dst, { t: 'mapref', v: S.TOP, map: mapIdx() });
+        this.setReg(st, insn.dst, this.ptr({ t: 'mapref', v: S.TOP, map: mapIdx() }));
         return;
       case 'map-value':
       case 'map-idx-value': {
         const m = mapIdx();
-        this.setReg(st, insn.dst, { t: 'map', v: S.konst(BigInt(insn.imm2 ?? 0)), map: m, size: maps[m].valueSize });
+        this.setReg(st, insn.dst, this.ptr({ t: 'map', v: S.konst(BigInt(insn.imm2 ?? 0)), map: m, size: maps[m].valueSize }));
         return;
       }
       default:
@@ -996,13 +1019,13 @@ export class Analyzer {
         st.regs[0] = NUM_TOP;
         break;
       case 'map-value-or-null':
-        st.regs[0] = { t: 'map', v: S.konst(0n), map: mapIdx, size: retSize, nullable: true, id: this.nextId++ };
+        st.regs[0] = this.ptr({ t: 'map', v: S.konst(0n), map: mapIdx, size: retSize, nullable: true, id: this.nextId++ });
         break;
       case 'mem-or-null':
-        st.regs[0] = { t: 'mem', v: S.konst(0n), size: retSize, nullable: true, id: this.nextId++ };
+        st.regs[0] = this.ptr({ t: 'mem', v: S.konst(0n), size: retSize, nullable: true, id: this.nextId++ });
         break;
       case 'sock-or-null':
-        st.regs[0] = { t: 'sock', v: S.konst(0n), size: retSize || 80, nullable: true, id: this.nextId++ };
+        st.regs[0] = this.ptr({ t: 'sock', v: S.konst(0n), size: retSize || 80, nullable: true, id: this.nextId++ });
         break;
     }
   }
@@ -1153,6 +1176,12 @@ export class Analyzer {
         const need = ptr.v.smin + (strict ? 1n : 0n);
         if (need > st.pktMin) st.pktMin = need;
       }
+      if (o === 'gt' || o === 'ge' || o === 'sgt' || o === 'sge' || o === 'eq') {
+        // the packet ends before (or at) the pointer
+        const most = ptr.v.smax - (o === 'gt' || o === 'sgt' ? 1n : 0n);
+        if (st.pktMax === undefined || most < st.pktMax) st.pktMax = most;
+      }
+      if (st.pktMax !== undefined && st.pktMax < st.pktMin) return null;
       return st;
     }
     const r = S.refine(op as CmpOp, av.v, bv.v);

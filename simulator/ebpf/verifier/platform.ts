@@ -55,6 +55,13 @@ export interface Platform {
   bigEndian?: boolean;
   /** Socket layout: readable byte ranges of the object returned by socket lookups. */
   socketFields?: readonly Field[];
+  /**
+   * Numeric address range [lo, hi] of the start (offset 0) of a region of each pointer kind
+   * (and of map references), when the platform guarantees one; the verifier then tracks the
+   * value of pointers (`Val.addr`). PREVAIL's model: every region starts in [1, 2^31 - 2^16],
+   * the packet in [4098, 2^31 - 2^16]. Absent: pointer values are unknown.
+   */
+  pointerAddress?: Partial<Record<'ctx' | 'stack' | 'packet' | 'pend' | 'map' | 'mem' | 'sock' | 'mapref', readonly [bigint, bigint]>>;
 }
 
 export interface VerifyOptions {

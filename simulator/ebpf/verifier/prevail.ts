@@ -16,7 +16,7 @@ import { verify, type VerifyResult } from './index';
 import type { Pseudo } from './analyze';
 import type { HelperProto, Platform, VerifyOptions } from './platform';
 import * as S from './scalar';
-import { B_NUM, B_SPILL, STACK_BYTES, UNINIT, newFrame, type State, type Val } from './state';
+import { B_NUM, B_SPILL, STACK_BYTES, UNINIT, leqVal, newFrame, type State, type Val } from './state';
 
 export interface PrevailCase {
   name: string;
@@ -112,8 +112,15 @@ export function prevailPlatform(bigEndian: boolean): Platform {
       { name: 'rx_queue_mapping', offset: 76, size: 4, writable: false },
     ],
     bigEndian,
+    pointerAddress: {
+      ctx: [1n, PTR_MAX], stack: [1n, PTR_MAX], packet: [PACKET_MIN, PTR_MAX], map: [1n, PTR_MAX], mem: [1n, PTR_MAX], sock: [1n, PTR_MAX], mapref: [1n, PTR_MAX],
+    },
   };
 }
+
+/** PREVAIL's address model: regions lie in [1, 2^31 - 2^16], the packet from 4098 on. */
+const PTR_MAX = 2147418112n;
+const PACKET_MIN = 4098n;
 
 // ------------------------------------------------------------------------------------ reader
 
@@ -288,8 +295,10 @@ export function preState(pre: string[]): State {
   const info = new Map<number, Record<string, string>>();
   const frame = newFrame();
   let pktMin = 0n;
+  let pktMax: bigint | undefined;
   let meta = 0n;
   const base = stackBase(pre);
+  const stackVals: { at: number; w: number; signed: boolean; rg: [bigint, bigint] }[] = [];
   for (const c of pre) {
     const mm = c.match(/^meta_offset\s*=\s*(.+)$/);
     if (mm) {
@@ -315,7 +324,18 @@ export function preState(pre: string[]): State {
     m = c.match(/^packet_size\s*=\s*(.+)$/);
     if (m) {
       const rg = parseRange(m[1]);
-      if (rg) pktMin = rg[0];
+      if (rg) {
+        pktMin = rg[0];
+        pktMax = rg[1];
+      }
+      continue;
+    }
+    m = c.match(/^s\[(\d+)(?:\.\.\.(\d+))?\]\.(svalue|uvalue)\s*=\s*(.+)$/);
+    if (m) {
+      const rg = parseRange(m[4]);
+      const a = Number(m[1]);
+      const w = Number(m[2] ?? m[1]) - a + 1;
+      if (rg && (w === 1 || w === 2 || w === 4 || w === 8)) stackVals.push({ at: a - base, w, signed: m[3] === 'svalue', rg });
       continue;
     }
     m = c.match(/^s\[(\d+)(?:\.\.\.(\d+))?\]\.type=number$/);
@@ -367,10 +387,39 @@ export function preState(pre: string[]): State {
       default:
         v = rec.type ? { t: 'any', v: S.TOP } : UNINIT;
     }
+    const sv = rec.svalue ? parseRange(rec.svalue) : undefined;
+    const uv = rec.uvalue ? parseRange(rec.uvalue) : undefined;
+    const av = sv ?? uv;
+    if (av && v.t !== 'num' && v.t !== 'any' && v.t !== 'uninit' && av[0] >= 0n) {
+      // the numeric value of a pointer (0 stands for null and is not an address)
+      v = { ...v, addr: S.range(av[0] === 0n ? 1n : av[0], av[1], false) };
+    }
     regs[r] = v;
   }
+  // numeric stack contents: a whole slot of 1, 2, 4 or 8 bytes with a value
+  for (const x of stackVals) {
+    const i = x.at;
+    if (i < 0 || i + x.w > STACK_BYTES) continue;
+    let ok = true;
+    for (let k = i; k < i + x.w; k++) if (frame.bytes[k] !== B_NUM && frame.bytes[k] !== B_SPILL) ok = false;
+    if (!ok) continue;
+    const bits = BigInt(x.w * 8);
+    const lo = x.signed ? BigInt.asIntN(Number(bits), x.rg[0]) : x.rg[0];
+    const hi = x.signed ? BigInt.asIntN(Number(bits), x.rg[1]) : x.rg[1];
+    if (lo !== x.rg[0] || hi !== x.rg[1] || lo > hi) continue;
+    // the slot's bytes read back as an unsigned w-byte number
+    const sc = x.w === 8 ? S.range(lo, hi, x.signed) : lo >= 0n && hi < 1n << bits ? S.range(lo, hi, false) : undefined;
+    if (!sc) continue;
+    const old = frame.spills.get(i);
+    const met = old && old.w === x.w && old.v.t === 'num' ? S.meet(old.v.v, sc) : sc;
+    if (!met) continue;
+    frame.spills.set(i, { w: x.w, v: { t: 'num', v: met } });
+    for (let k = i; k < i + x.w; k++) frame.bytes[k] = B_SPILL;
+  }
   regs[10] = { t: 'stack', v: S.konst(0n), frame: 0 };
-  return { regs, frames: [frame], saved: [], pktMin, meta };
+  const st: State = { regs, frames: [frame], saved: [], pktMin, meta };
+  if (pktMax !== undefined && pktMax >= pktMin && pktMax <= S.S64_MAX) st.pktMax = pktMax;
+  return st;
 }
 
 /** PREVAIL numbers stack bytes from the bottom of all frames; our frame 0 is the top 512 bytes. */
@@ -399,20 +448,46 @@ export function proves(st: State | undefined, c: string, base = 0): boolean {
   if (m) {
     const v = regVal(Number(m[1]));
     const rg = parseRange(m[3]);
-    if (v.t !== 'num') return false;
+    const iv = numInterval(v, m[2] === 'svalue');
     if (rg) {
-      if (m[2] === 'svalue') return v.v.smin >= rg[0] && v.v.smax <= rg[1];
-      return v.v.umin >= (rg[0] < 0n ? S.toUnsigned(rg[0]) : rg[0]) && v.v.umax <= (rg[1] > S.M64 ? S.M64 : rg[1]);
+      if (!iv) return false;
+      if (m[2] === 'svalue') return iv[0] >= rg[0] && iv[1] <= rg[1];
+      return iv[0] >= (rg[0] < 0n ? S.toUnsigned(rg[0]) : rg[0]) && iv[1] <= (rg[1] > S.M64 ? S.M64 : rg[1]);
     }
-    const mm = m[3].match(/^r(\d+)\.(svalue|uvalue)$/);
+    const mm = m[3].match(/^r(\d+)\.(svalue|uvalue)(?:\s*([+-])\s*(\d+))?$/);
     if (mm) {
       const o = regVal(Number(mm[1]));
-      if (o.t !== 'num') return false;
-      if (Number(mm[1]) === Number(m[1])) return v.v.smin >= 0n || (v.v.smax < 0n && false);
-      if (S.isConst(v.v) && S.isConst(o.v)) return v.v.tv === o.v.tv && (m[2] === mm[2] || v.v.smin >= 0n);
-      return v.id !== undefined && v.id === o.id && (m[2] === mm[2] || v.v.smin >= 0n);
+      const k = mm[3] === undefined ? 0n : mm[3] === '-' ? -parseNum(mm[4]) : parseNum(mm[4]);
+      // svalue and uvalue of one value agree when it lies in [0, 2^63)
+      const nonneg = (x: Val): boolean => (numInterval(x, true)?.[0] ?? -1n) >= 0n;
+      const kindsOk = m[2] === mm[2] || (nonneg(v) && nonneg(o));
+      if (Number(mm[1]) === Number(m[1])) return k === 0n && (m[2] === mm[2] || nonneg(v));
+      if (!kindsOk) return false;
+      if (v.t === 'num' && o.t === 'num' && S.isConst(v.v) && S.isConst(o.v)) return BigInt.asUintN(64, o.v.tv + k) === v.v.tv;
+      if (k === 0n && v.id !== undefined && v.id === o.id && v.t === o.t) return true;
+      // two pointers into the same single region: their values differ by the offsets
+      const d = offsetDiff(v, o);
+      return d !== undefined && d[0] === k && d[1] === k;
     }
     return false;
+  }
+  m = c.match(/^(r(\d+)\.(svalue|uvalue|packet_offset)|packet_size)\s*-\s*(r(\d+)\.(svalue|uvalue|packet_offset)|packet_size)\s*<=\s*(-?\d+)$/);
+  if (m) {
+    const k = parseNum(m[7]);
+    const side = (whole: string, r: string | undefined, f: string | undefined): [bigint, bigint] | undefined => {
+      if (whole === 'packet_size') return [st.pktMin, st.pktMax ?? S.S64_MAX];
+      const v = regVal(Number(r));
+      if (f === 'packet_offset') return v.t === 'packet' ? [v.v.smin, v.v.smax] : v.t === 'pend' ? [st.pktMin, st.pktMax ?? S.S64_MAX] : undefined;
+      return numInterval(v, f === 'svalue');
+    };
+    if (m[3] !== 'packet_offset' && m[6] !== 'packet_offset' && m[2] !== undefined && m[5] !== undefined) {
+      const d = offsetDiff(regVal(Number(m[2])), regVal(Number(m[5])));
+      const both = (x: Val): boolean => (numInterval(x, true)?.[0] ?? -1n) >= 0n;
+      if (d && (m[3] === m[6] || (both(regVal(Number(m[2]))) && both(regVal(Number(m[5])))))) return d[1] <= k;
+    }
+    const a = side(m[1], m[2], m[3]);
+    const b = side(m[4], m[5], m[6]);
+    return a !== undefined && b !== undefined && a[1] - b[0] <= k;
   }
   m = c.match(/^r(\d+)\.(ctx_offset|stack_offset|packet_offset|shared_offset)=(.+)$/);
   if (m) {
@@ -429,6 +504,8 @@ export function proves(st: State | undefined, c: string, base = 0): boolean {
   if (m) return regVal(Number(m[1])).size === Number(m[2]);
   m = c.match(/^r(\d+)\.map_fd=(\d+)$/);
   if (m) return regVal(Number(m[1])).t === 'mapref';
+  m = c.match(/^packet_size=(-?\d+)$/);
+  if (m) return st.pktMin === parseNum(m[1]) && st.pktMax === st.pktMin;
   m = c.match(/^meta_offset=(-?\d+)$/);
   if (m) return st.meta === parseNum(m[1]);
   m = c.match(/^s\[(\d+)\.\.\.(\d+)\]\.(type|packet_offset|stack_offset|ctx_offset|shared_offset|svalue|uvalue)=(.+)$/);
@@ -469,6 +546,26 @@ export function proves(st: State | undefined, c: string, base = 0): boolean {
     return sp.v.v.tv === S.toUnsigned(k) || BigInt.asIntN(w * 8, sp.v.v.tv) === k;
   }
   return false;
+}
+
+/**
+ * The values a register may hold, read as signed or unsigned 64-bit numbers: numbers, and
+ * pointers whose address the domain tracks (null counts as 0).
+ */
+function numInterval(v: Val, signed: boolean): [bigint, bigint] | undefined {
+  const x = v.t === 'num' ? v.v : v.addr;
+  if (!x) return undefined;
+  let lo = signed ? x.smin : x.umin;
+  const hi = signed ? x.smax : x.umax;
+  if (v.t !== 'num' && v.nullable && lo > 0n) lo = 0n;
+  return [lo, hi];
+}
+
+/** For two non-null pointers into the same single region (context, packet, a stack frame): a - b. */
+function offsetDiff(a: Val, b: Val): [bigint, bigint] | undefined {
+  const single = (x: Val): boolean => x.t === 'ctx' || x.t === 'packet' || x.t === 'stack';
+  if (!single(a) || a.t !== b.t || a.frame !== b.frame || a.nullable || b.nullable) return undefined;
+  return [a.v.smin - b.v.smax, a.v.smax - b.v.smin];
 }
 
 // ------------------------------------------------------------------------------------ running
@@ -527,7 +624,7 @@ export function runCase(c: PrevailCase): CaseOutcome {
     for (const o of c.observe as { at: unknown; mode?: string; constraints: string[] }[]) {
       if (String(o.at) !== 'exit') continue;
       const entailed = o.mode === 'entailed';
-      const failed = entailed ? !o.constraints.every((x) => proves(final, x, sbase)) : !consistent(final, o.constraints);
+      const failed = entailed ? !entails(final, o.constraints) : !consistent(final, o.constraints);
       if (failed) return { ...base0(), accepted: false, agree: !expectAccepted, postProved: 0, unproved: c.post, why: `observation ${entailed ? 'entailed' : 'consistent'} failed at exit`, millis: performance.now() - t0 };
     }
   }
@@ -538,6 +635,25 @@ export function runCase(c: PrevailCase): CaseOutcome {
   const firstErr = result.findings.find((f) => f.severity === 'error');
   const why = accepted ? 'accepted' : `rejected: ${firstErr ? `${firstErr.idx}: ${firstErr.message}` : '?'}`;
   return { ...base0(), accepted, agree: accepted === expectAccepted, postProved: proved, unproved, why, millis: performance.now() - t0 };
+}
+
+/**
+ * PREVAIL's `entailed` mode: every concrete state that satisfies the observation satisfies the
+ * invariant. The observation is read like a `pre` (an unmentioned field of a register is
+ * unconstrained), and for every register it mentions, its abstract value must lie below the
+ * invariant's. (Only registers: observations in the suite constrain nothing else.)
+ */
+function entails(st: State | undefined, cs: string[]): boolean {
+  if (!st) return false;
+  const obs = preState(cs);
+  const mentioned = new Set<number>();
+  for (const c of cs) for (const m of c.matchAll(/\br(\d+)\./g)) mentioned.add(Number(m[1]));
+  for (const r of mentioned) {
+    if (r > 10) return false;
+    // preState leaves a register without a type unconstrained (UNINIT is the top of the lattice)
+    if (!leqVal(obs.regs[r], st.regs[r])) return false;
+  }
+  return true;
 }
 
 /** Can all the constraints hold together with the state (numeric interval constraints only)? */

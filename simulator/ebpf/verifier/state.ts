@@ -27,6 +27,12 @@ export interface Val {
   readonly map?: number;
   /** Equality class: registers with the same id hold the same value (copies). */
   readonly id?: number;
+  /**
+   * Pointers (and map references) only: an interval containing the pointer's numeric value
+   * (its address) when it is not null, when the platform or the initial state gives one
+   * (`Platform.pointerAddress`). Absent: unknown. Moves with the offset.
+   */
+  readonly addr?: Scalar;
 }
 
 export const UNINIT: Val = { t: 'uninit', v: S.TOP };
@@ -63,6 +69,8 @@ export interface State {
   saved: Val[][];
   /** Packet bytes [0, pktMin) are known to exist. */
   pktMin: bigint;
+  /** The packet has at most this many bytes, when known (absent: no upper bound). */
+  pktMax?: bigint;
   /** Lowest packet offset that may be accessed (negative: metadata before the packet). */
   meta: bigint;
 }
@@ -77,7 +85,9 @@ export function cloneFrame(f: Frame): Frame {
 
 /** Shallow copy: frames are shared, callers copy a frame before writing it (`ownFrame`). */
 export function cloneState(s: State): State {
-  return { regs: s.regs.slice(), frames: s.frames.slice(), saved: s.saved.slice(), pktMin: s.pktMin, meta: s.meta };
+  const out: State = { regs: s.regs.slice(), frames: s.frames.slice(), saved: s.saved.slice(), pktMin: s.pktMin, meta: s.meta };
+  if (s.pktMax !== undefined) out.pktMax = s.pktMax;
+  return out;
 }
 
 function sameRegion(a: Val, b: Val): boolean {
@@ -98,6 +108,7 @@ export function joinVal(a: Val, b: Val, th?: Thresholds): Val {
   if (a.frame !== undefined) r.frame = a.frame;
   if (a.map !== undefined) r.map = a.map;
   if (id !== undefined) r.id = id;
+  if (a.addr && b.addr) r.addr = th ? S.widen(a.addr, b.addr, th) : S.join(a.addr, b.addr);
   return r;
 }
 
@@ -110,6 +121,7 @@ export function leqVal(a: Val, b: Val): boolean {
   if (!sameRegion(a, b)) return false;
   if (a.nullable && !b.nullable) return false;
   if (b.id !== undefined && a.id !== b.id) return false;
+  if (b.addr && !(a.addr && S.leq(a.addr, b.addr))) return false;
   return S.leq(a.v, b.v);
 }
 
@@ -177,11 +189,14 @@ export function joinState(a: State, b: State, th?: Thresholds): State {
   // (different depths only meet in the per-instruction summaries over call contexts)
   const frames = a.frames.slice(0, b.frames.length).map((f, i) => joinFrame(f, b.frames[i], th));
   const saved = a.saved.slice(0, b.saved.length).map((r, i) => r.map((x, j) => joinVal(x, b.saved[i][j], th)));
-  return { regs, frames, saved, pktMin: a.pktMin < b.pktMin ? a.pktMin : b.pktMin, meta: a.meta > b.meta ? a.meta : b.meta };
+  const out: State = { regs, frames, saved, pktMin: a.pktMin < b.pktMin ? a.pktMin : b.pktMin, meta: a.meta > b.meta ? a.meta : b.meta };
+  if (a.pktMax !== undefined && b.pktMax !== undefined) out.pktMax = a.pktMax > b.pktMax ? a.pktMax : b.pktMax;
+  return out;
 }
 
 export function leqState(a: State, b: State): boolean {
   if (a.pktMin < b.pktMin || a.meta > b.meta) return false;
+  if (b.pktMax !== undefined && (a.pktMax === undefined || a.pktMax > b.pktMax)) return false;
   for (let i = 0; i < a.regs.length; i++) if (!leqVal(a.regs[i], b.regs[i])) return false;
   for (let i = 0; i < a.saved.length; i++) for (let j = 0; j < a.saved[i].length; j++) if (!leqVal(a.saved[i][j], b.saved[i][j])) return false;
   for (let i = 0; i < a.frames.length; i++) if (!leqFrame(a.frames[i], b.frames[i])) return false;
