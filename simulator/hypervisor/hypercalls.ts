@@ -18,11 +18,22 @@
  * | 1 | vm_info | a0 = field: 0 VM id (1-based, also the VMID), 1 vCPU count, 2 guest RAM base (GPA), 3 guest RAM size (bytes), 4 harts of the machine | the field |
  * | 2 | vcpu_id | — | the calling vCPU's index (as hart ids in SBI calls: 0..vcpus-1) |
  * | 3 | yield | — | 0; gives the hart to another runnable vCPU if there is one |
- * | 16 | register_callback | a0 = GPA of the eBPF bytecode, a1 = its length in bytes, a2 = event (0 page-reclaim, 1 vcpu-preemption, 2 io-submission, 3 tracing), a3 = start and a4 = end of the permitted guest-virtual range | callback id (reserved: not implemented yet, returns SBI_ERR_NOT_SUPPORTED) |
- * | 17 | unregister_callback | a0 = callback id | 0 (reserved: SBI_ERR_NOT_SUPPORTED) |
+ * | 16 | register_callback | a0 = GPA of the eBPF bytecode, a1 = its length in bytes, a2 = event (0 page-reclaim, 1 vcpu-preemption, 2 io-submission, 3 tracing), a3 = start and a4 = end of the permitted guest-virtual range [start, end) | callback id (≥ 1) |
+ * | 17 | unregister_callback | a0 = callback id | 0 |
+ * | 18 | tracepoint | a0 = tracepoint id, a1..a3 = arguments | 0; runs the VM's `tracing` callbacks (event_id = a0, arg0..2 = a1..a3, arg3 = 0) |
+ * | 19 | balloon_target | — | pages the host asks the balloon driver to give back now (0: none); acknowledges the balloon interrupt (clears the virtual software interrupt) |
+ * | 20 | balloon_report | a0 = GPA of an array of u64 page frame numbers (GPA >> 12), a1 = count (1..512) | pages the host took (it unmaps them) |
  *
- * Errors are the SBI error codes: SBI_ERR_NOT_SUPPORTED (-2) for an unknown FID or a reserved one,
- * SBI_ERR_INVALID_PARAM (-3) for an unknown vm_info field.
+ * Errors are the SBI error codes: SBI_ERR_NOT_SUPPORTED (-2) for an unknown FID;
+ * SBI_ERR_INVALID_PARAM (-3) for an unknown vm_info field, and for register_callback: an unknown
+ * event, an empty range, or a length that is 0, not a multiple of 8 or over 64 KiB; unregister of
+ * an id this VM does not have; a balloon report count out of 1..512.
+ * SBI_ERR_INVALID_ADDRESS (-5): the bytecode (or the balloon array) is not inside guest RAM.
+ * SBI_ERR_DENIED (-4): the bytecode does not decode or the verifier rejected it (the diagnostics
+ * go to the trace as a `callback-rejected` event).
+ *
+ * Every hypercall first runs the VM's `tracing` callbacks with event_id = 0x100 + FID, arg0..3 =
+ * a0..a3 (the hypercall site as a tracepoint), then does its work.
  * Every hypercall is one VM exit of reason `ecall`; metrics count them as `<vm>.hypercalls`.
  */
 import { SBI_ERR_INVALID_PARAM, SBI_ERR_NOT_SUPPORTED, SBI_SUCCESS } from '../sbi/constants';
@@ -40,7 +51,13 @@ export const HC = {
   YIELD: 3n,
   REGISTER_CALLBACK: 16n,
   UNREGISTER_CALLBACK: 17n,
+  TRACEPOINT: 18n,
+  BALLOON_TARGET: 19n,
+  BALLOON_REPORT: 20n,
 } as const;
+
+/** event_id of the tracepoint every hypercall fires: this + FID. */
+export const TRACE_HYPERCALL_BASE = 0x100;
 
 export const VM_INFO = { ID: 0n, VCPUS: 1n, RAM_BASE: 2n, RAM_SIZE: 3n, HARTS: 4n } as const;
 
@@ -54,6 +71,8 @@ export interface HypercallEnv {
   vcpuIndex: number;
   /** Gives the caller's hart to another runnable vCPU (after the call returns). */
   yieldVcpu(): void;
+  /** FIDs 16 and up: served by the hypervisor (callbacks, tracepoints, balloon). */
+  extended?(fid: bigint, args: readonly bigint[]): HypercallResult | undefined;
 }
 
 export interface HypercallResult { error: bigint; value: bigint }
@@ -76,6 +95,6 @@ export function hypercall(fid: bigint, args: readonly bigint[], env: HypercallEn
       }
     case HC.VCPU_ID: return ok(BigInt(env.vcpuIndex));
     case HC.YIELD: env.yieldVcpu(); return ok(0n);
-    default: return { error: SBI_ERR_NOT_SUPPORTED, value: 0n }; // incl. the reserved callback slots
+    default: return env.extended?.(fid, args) ?? { error: SBI_ERR_NOT_SUPPORTED, value: 0n };
   }
 }

@@ -63,7 +63,12 @@ import { HsmState, extensionName, sbiCall } from '../sbi';
 import type { RfenceRequest, SbiEnv } from '../sbi';
 import { metricSegment, type VmExitReason } from '../trace';
 import { GStage, HostMemory, PAGE_SIZE, PagePool, gstagePagesFor } from './gstage';
-import { hypercall, isHypercall } from './hypercalls';
+import { HC, TRACE_HYPERCALL_BASE, hypercall, isHypercall, type HypercallResult } from './hypercalls';
+import { SBI_ERR_DENIED, SBI_ERR_INVALID_ADDRESS, SBI_ERR_INVALID_PARAM, SBI_SUCCESS } from '../sbi/constants';
+import { CallbackRegistry, eventContext, type CallbackRegistryState } from './callbacks';
+import type { EngineKind } from '../ebpf/vm/vm';
+import type { EventName } from '../ebpf/events';
+import { permutation, reclaimMetrics, reclaimState, type ReclaimSpec } from './reclaim';
 import { VSEI, VSSI, VSTI, Vcpu, restoreContext, saveContext } from './vcpu';
 import { GUEST_RAM_BASE, GUEST_UART_BASE, GUEST_UART_SIZE, Vm } from './vm';
 
@@ -74,6 +79,8 @@ export interface VmSpec {
   memory: number;
   /** The guest code, linked at guest-physical addresses inside [0x80000000, + memory). */
   image: Image;
+  /** Host page reclaim from this VM (reclaim.ts). */
+  reclaim?: ReclaimSpec;
 }
 
 export interface HypervisorOptions {
@@ -82,6 +89,8 @@ export interface HypervisorOptions {
   /** 'demand' (default): G-stage pages are mapped on first access; 'eager': all at boot. */
   mapping?: 'demand' | 'eager';
   vms: VmSpec[];
+  /** Engine of hyper-callbacks: 'jit' (compiled to JavaScript, default) or 'interp'. */
+  callbackEngine?: EngineKind;
 }
 
 /** A problem with the VM configuration (does not fit in host memory, image outside guest RAM). */
@@ -120,6 +129,7 @@ export interface HypervisorState {
   readonly lastOnHart: readonly (readonly [number, VcpuRef])[][];
   readonly pool: FieldState;
   readonly vms: readonly VmSnapshot[];
+  readonly callbacks: CallbackRegistryState;
 }
 
 /**
@@ -128,7 +138,7 @@ export interface HypervisorState {
  * A test checks that every other field is data `captureFields` copies, so a field added later is
  * either captured automatically or has to be listed (and handled) here.
  */
-export const HYPERVISOR_SNAPSHOT_REFS = ['machine', 'vms', 'mem', 'pool', 'envs', 'running', 'runQueue', 'lastOnHart'] as const;
+export const HYPERVISOR_SNAPSHOT_REFS = ['machine', 'vms', 'mem', 'pool', 'envs', 'running', 'runQueue', 'lastOnHart', 'callbacks'] as const;
 /** Configuration fields (fixed at construction): not captured. */
 const HV_CONFIG = ['reservedBase', 'reservedSize', 'timeslice'];
 const VM_CONFIG = ['index', 'name', 'vmid', 'memory', 'hostBase'];
@@ -150,6 +160,8 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
   private readonly envs: VcpuSbiEnv[] = [];
   /** Hart whose VM exit is being handled now, or -1 (machine events, set-up). */
   private exitHart = -1;
+  /** Every VM's hyper-callbacks (callbacks.ts). */
+  readonly callbacks: CallbackRegistry;
 
   constructor(readonly machine: Machine, options: HypervisorOptions) {
     if (machine.clint === undefined) throw new HypervisorConfigError('the hypervisor needs the platform devices (the timer)');
@@ -184,6 +196,7 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
     machine.load({ entry: machine.ramBase, sections: [], symbols: [], sourceMap: [] });
     this.mem = new HostMemory(machine.bus.ram);
     this.pool = new PagePool(this.mem, this.reservedBase + PAGE_SIZE, this.reservedSize - PAGE_SIZE);
+    this.callbacks = new CallbackRegistry(machine, this.mem, this.vms, options.callbackEngine ?? 'jit');
     const vector = this.reservedBase;
     machine.writeMemory(BigInt(vector), Uint8Array.from([WFI, WFI >>> 8, WFI >>> 16, WFI >>> 24, J_BACK_4, J_BACK_4 >>> 8, J_BACK_4 >>> 16, J_BACK_4 >>> 24].map((b) => b & 0xff)));
 
@@ -195,6 +208,10 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
       this.vms.push(vm);
       this.envs.push(new VcpuSbiEnv(this, vm));
       this.loadImage(vm, spec.image);
+      if (spec.reclaim !== undefined) {
+        vm.reclaim = reclaimState(spec.reclaim);
+        machine.schedule(spec.reclaim.at, () => this.startReclaim(vm), `hv.reclaim[${vm.name}]`);
+      }
       if (options.mapping === 'eager') for (let p = 0; p < vm.memory; p += PAGE_SIZE) vm.gstage.map(GUEST_RAM_BASE + p, vm.hostBase + p);
       // SBI boot protocol: vCPU 0 starts at the entry with a0 = 0, a1 = 0 (no device tree); the
       // others are HSM-stopped until hart_start.
@@ -242,6 +259,7 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
         uart: captureFields(vm.uart),
         vcpus: vm.vcpus.map((v) => captureFields(v, VCPU_CONFIG)),
       })),
+      callbacks: this.callbacks.captureState(),
     };
   }
 
@@ -261,12 +279,14 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
       for (const [k, r] of entries) m.set(k, vcpu(r));
     });
     restoreFields(this.pool, s.pool);
+    this.callbacks.restoreState(s.callbacks);
     s.vms.forEach((vs, i) => {
       const vm = this.vms[i];
       restoreFields(vm, vs.vm);
       restoreFields(vm.gstage, vs.gstage);
       restoreFields(vm.uart, vs.uart);
       vs.vcpus.forEach((st, j) => restoreFields(vm.vcpus[j], st));
+      if (!vs.vm.has('reclaim')) vm.reclaim = undefined;
     });
   }
 
@@ -346,6 +366,8 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
     v.state = 'running';
     v.retiredMark = h.retired;
     v.generation++;
+    v.preemptDeferred = false;
+    v.placedAt = this.machine.hartTime(i);
     this.running[i] = v;
     this.machine.hsm[i] = HsmState.Started;
     h.brk = true;
@@ -378,8 +400,17 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
     this.sliceEvents[i] = undefined;
     if (this.running[i] !== v || v.generation !== gen) return;
     if (this.runQueue.length === 0) { this.armSlice(i, v); return; }
-    // Preemption: a host timer interrupt ends the guest's slice (one VM exit).
     const h = this.machine.harts[i];
+    // vcpu-preemption callbacks: "is this vCPU holding a lock?" — any r0 != 0 defers the
+    // preemption once (one more timeslice), without a VM exit.
+    if (!v.preemptDeferred && this.preemptionVeto(h, v)) {
+      v.preemptDeferred = true;
+      this.machine.metrics.add('preemptions.deferred');
+      this.machine.metrics.add(`${this.vms[v.vmIndex].name}.preemptions.deferred`);
+      this.armSlice(i, v);
+      return;
+    }
+    // Preemption: a host timer interrupt ends the guest's slice (one VM exit).
     this.exitCost(h, v, 'preemption', h.getPc(), undefined);
     v.state = 'runnable';
     this.unplace(v);
@@ -502,10 +533,12 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
     if (isHypercall(eid)) {
       vm.hypercalls++;
       m.add(`${vm.name}.hypercalls`);
+      if (fid !== HC.TRACEPOINT) this.tracepoint(h, v, vm, TRACE_HYPERCALL_BASE + Number(BigInt.asUintN(16, fid)), args.slice(0, 4));
       const r = hypercall(fid, args, {
         vmId: vm.vmid, vcpus: vm.vcpus.length, ramBase: BigInt(GUEST_RAM_BASE), ramSize: vm.memory,
         harts: this.machine.harts.length, vcpuIndex: v.index,
         yieldVcpu: () => { if (this.runQueue.length > 0) v.state = 'runnable'; },
+        extended: (f, a) => this.extendedHypercall(h, v, vm, f, a),
       });
       h.setReg(10, BigInt.asUintN(64, r.error));
       h.setReg(11, BigInt.asUintN(64, r.value));
@@ -533,6 +566,14 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
       }
       vm.gstage.map(page, vm.hostBase + (page - GUEST_RAM_BASE));
       vm.demandMaps++;
+      const r = vm.reclaim;
+      const kind = r?.taken[String(page)];
+      if (r !== undefined && kind !== undefined) {
+        delete r.taken[String(page)];
+        r.refaults++; r.exits++; r.entries++;
+        this.machine.metrics.add(`${vm.name}.reclaim.refault_exits`);
+        if (kind === 2) { r.swapIns++; this.machine.charge(h.id, r.swapCycles); }
+      }
       h.pc = epc; // retry the access
       return;
     }
@@ -772,6 +813,187 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
     }
   }
 
+  // ---------------------------------------------------------------- hyper-callbacks ----------
+  /** The VS-stage root of a vCPU: live on its hart, else from its saved context. */
+  private vsatpOf(v: Vcpu): bigint { return v.hart >= 0 ? this.machine.harts[v.hart].vsatp : v.ctx.vsatp; }
+
+  /** Hypercalls 16..20 (hypercalls.ts): callbacks, tracepoints, balloon. */
+  private extendedHypercall(h: Hart, v: Vcpu, vm: Vm, fid: bigint, a: readonly bigint[]): HypercallResult | undefined {
+    const ok = (value: bigint): HypercallResult => ({ error: SBI_SUCCESS, value });
+    const err = (error: bigint): HypercallResult => ({ error, value: 0n });
+    switch (fid) {
+      case HC.REGISTER_CALLBACK: {
+        this.callbacks.hart = h.id;
+        const r = this.callbacks.registerFromGuest(vm, a[0], a[1], a[2], a[3], a[4]);
+        if (r.ok) return ok(BigInt(r.id));
+        return err(r.code === 'invalid-param' ? SBI_ERR_INVALID_PARAM : r.code === 'invalid-address' ? SBI_ERR_INVALID_ADDRESS : SBI_ERR_DENIED);
+      }
+      case HC.UNREGISTER_CALLBACK:
+        return a[0] > 0n && a[0] <= BigInt(Number.MAX_SAFE_INTEGER) && this.callbacks.unregister(vm, Number(a[0])) ? ok(0n) : err(SBI_ERR_INVALID_PARAM);
+      case HC.TRACEPOINT:
+        this.tracepoint(h, v, vm, Number(BigInt.asUintN(32, a[0])), [a[1], a[2], a[3], 0n]);
+        return ok(0n);
+      case HC.BALLOON_TARGET: {
+        const r = vm.reclaim;
+        this.lower(v, VSSI);
+        return ok(BigInt(r?.balloonPending ?? 0));
+      }
+      case HC.BALLOON_REPORT: return this.balloonReport(h, vm, a[0], a[1]);
+      default: return undefined;
+    }
+  }
+
+  /** Runs the VM's callbacks of `event` with `values` on hart `hart`; the r0 of each, in order. */
+  runCallbacks(vm: Vm, event: EventName, values: Readonly<Record<string, bigint | number>>, hart: number, vsatp: bigint): bigint[] {
+    const out: bigint[] = [];
+    for (const cb of this.callbacks.of(vm, event)) {
+      const ctx = eventContext(event, { ...values, range_start: cb.range.start, range_end: cb.range.end });
+      out.push(this.callbacks.run(cb, ctx, vsatp, hart).r0);
+    }
+    return out;
+  }
+
+  private tracepoint(h: Hart, v: Vcpu, vm: Vm, id: number, args: readonly bigint[]): void {
+    if (this.callbacks.of(vm, 'tracing').length === 0) return;
+    this.runCallbacks(vm, 'tracing', { vm_id: vm.vmid, vcpu_id: v.index, event_id: id, arg0: args[0] ?? 0n, arg1: args[1] ?? 0n, arg2: args[2] ?? 0n, arg3: args[3] ?? 0n }, h.id, this.vsatpOf(v));
+  }
+
+  /** vcpu-preemption callbacks of the vCPU's VM: true when one answers non-zero (defer). */
+  private preemptionVeto(h: Hart, v: Vcpu): boolean {
+    const vm = this.vms[v.vmIndex];
+    if (this.callbacks.of(vm, 'vcpu-preemption').length === 0) return false;
+    const ranNs = Math.max(0, this.machine.hartTime(h.id) - v.placedAt);
+    return this.runCallbacks(vm, 'vcpu-preemption', { vm_id: vm.vmid, vcpu_id: v.index, pc: BigInt.asUintN(64, BigInt(h.getPc())), sp: h.getReg(2), ran_ns: ranNs }, h.id, h.vsatp).some((r) => r !== 0n);
+  }
+
+  /**
+   * io-submission callbacks for a request of a vCPU: the highest priority they return (0 when
+   * none is registered) and the request flags after them (each may set bit 0, urgent).
+   */
+  ioSubmission(vm: Vm, vcpuIndex: number, req: { op: number; sector: bigint; length: number; flags: number }): { priority: bigint; flags: number } {
+    const v = vm.vcpus[vcpuIndex];
+    const hart = Math.max(0, v.hart >= 0 ? v.hart : v.lastHart);
+    let priority = 0n, flags = req.flags;
+    for (const cb of this.callbacks.of(vm, 'io-submission')) {
+      const ctx = eventContext('io-submission', { vm_id: vm.vmid, vcpu_id: vcpuIndex, op: req.op, sector: req.sector, length: req.length, flags });
+      const r = this.callbacks.run(cb, ctx, this.vsatpOf(v), hart);
+      if (r.r0 > priority) priority = r.r0;
+      flags = new DataView(ctx.buffer).getUint32(28, true);
+    }
+    return { priority, flags };
+  }
+
+  // ---------------------------------------------------------------- page reclaim -------------
+  /** Hart charged with the host's reclaim work for a VM: its vCPU 0's (last) hart. */
+  private reclaimHart(vm: Vm): number { const v = vm.vcpus[0]; return Math.max(0, v.hart >= 0 ? v.hart : v.lastHart); }
+
+  private guestFree(vm: Vm, gpa: number): boolean {
+    const r = vm.reclaim;
+    if (r === undefined || r.freeBitmap < 0) return false;
+    const i = (gpa - GUEST_RAM_BASE) / PAGE_SIZE;
+    const byte = this.readGuest(vm, BigInt(r.freeBitmap + (i >> 3)), 1);
+    return byte !== undefined && ((byte[0] >> (i & 7)) & 1) === 1;
+  }
+
+  /** Unmaps a page from the VM's G-stage: dropped (frame zeroed) or swapped (content kept "on swap"). */
+  private takePage(vm: Vm, gpa: number, swap: boolean, hart: number): void {
+    const r = vm.reclaim;
+    if (r === undefined) return;
+    if (!vm.gstage.unmap(gpa)) return;
+    const k = this.machine.costs;
+    let cost = k.hypervisorWork;
+    if (swap) {
+      r.swapped++;
+      if (this.guestFree(vm, gpa)) r.freeSwapped++;
+      cost += r.swapCycles;
+    } else {
+      r.dropped++;
+      this.mem.zero(vm.hostBase + (gpa - GUEST_RAM_BASE), PAGE_SIZE);
+    }
+    r.taken[String(gpa)] = swap ? 2 : 1;
+    r.pages++;
+    r.cycles += cost;
+    this.machine.charge(hart, cost);
+  }
+
+  /** hfence.gvma for the VM on every hart (and their code caches) after pages were unmapped. */
+  private fenceVm(vm: Vm): void {
+    for (const h of this.machine.harts) { h.mmu.flush('hfence.gvma', { vmid: vm.vmid }); h.flushCodeCache(); }
+  }
+
+  /** Guest RAM pages mapped in the G-stage, in the seeded candidate order. */
+  private candidates(vm: Vm): number[] {
+    const pages = vm.memory / PAGE_SIZE;
+    return permutation(pages, vm.reclaim?.seed ?? 0).map((p) => GUEST_RAM_BASE + p * PAGE_SIZE).filter((gpa) => vm.gstage.lookup(gpa) !== undefined);
+  }
+
+  /** The reclaim event (scheduled at `reclaim.at`). */
+  private startReclaim(vm: Vm): void {
+    const r = vm.reclaim;
+    if (r === undefined || r.started || vm.stopped) return;
+    const m = this.machine.metrics;
+    r.started = true;
+    r.startTime = this.machine.timeNow();
+    r.exitsAtStart = m.get(`${vm.name}.vm_exits.total`) ?? 0;
+    r.entriesAtStart = m.get(`${vm.name}.vm_entries.total`) ?? 0;
+    const hart = this.reclaimHart(vm);
+    if (r.strategy === 'balloon') {
+      r.balloonPending = r.wanted;
+      this.raise(vm.vcpus[0], VSSI, 'balloon');
+      return;
+    }
+    const list = this.candidates(vm);
+    if (r.strategy === 'blind') {
+      for (const gpa of list.slice(0, r.wanted)) this.takePage(vm, gpa, true, hart);
+    } else {
+      const v = vm.vcpus[0];
+      const vsatp = this.vsatpOf(v);
+      const rest: number[] = [];
+      const before = this.callbacks.of(vm, 'page-reclaim').reduce((s, c) => s + c.stats.cycles, 0);
+      for (const gpa of list) {
+        if (r.pages >= r.wanted) break;
+        const free = this.runCallbacks(vm, 'page-reclaim', { vm_id: vm.vmid, gpa, pages_wanted: r.wanted - r.pages }, hart, vsatp).some((x) => x === 1n);
+        if (free) this.takePage(vm, gpa, false, hart); else rest.push(gpa);
+      }
+      r.cycles += this.callbacks.of(vm, 'page-reclaim').reduce((s, c) => s + c.stats.cycles, 0) - before;
+      for (const gpa of rest) { if (r.pages >= r.wanted) break; this.takePage(vm, gpa, true, hart); }
+    }
+    this.fenceVm(vm);
+    this.endReclaim(vm);
+  }
+
+  private endReclaim(vm: Vm): void {
+    const r = vm.reclaim;
+    if (r === undefined || r.done) return;
+    const m = this.machine.metrics;
+    r.done = true;
+    r.exits += (m.get(`${vm.name}.vm_exits.total`) ?? 0) - r.exitsAtStart;
+    r.entries += (m.get(`${vm.name}.vm_entries.total`) ?? 0) - r.entriesAtStart;
+    if (r.strategy === 'balloon') r.cycles += this.machine.timeNow() - r.startTime;
+  }
+
+  /** balloon_report: the guest gives back the pages whose frame numbers are in an array at `gpa`. */
+  private balloonReport(h: Hart, vm: Vm, gpa: bigint, count: bigint): HypercallResult {
+    if (count < 1n || count > 512n) return { error: SBI_ERR_INVALID_PARAM, value: 0n };
+    const bytes = this.readGuest(vm, gpa, Number(count) * 8);
+    if (bytes === undefined) return { error: SBI_ERR_INVALID_ADDRESS, value: 0n };
+    const r = vm.reclaim;
+    if (r === undefined || !r.started || r.done) return { error: SBI_SUCCESS, value: 0n };
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let took = 0;
+    for (let k = 0; k < Number(count); k++) {
+      const page = Number(view.getBigUint64(k * 8, true) & 0xfffffffffn) * PAGE_SIZE;
+      if (!vm.inRam(page) || r.taken[String(page)] !== undefined) continue;
+      const before = r.pages;
+      this.takePage(vm, page, false, h.id);
+      if (r.pages > before) took++;
+    }
+    r.balloonPending = Math.max(0, r.balloonPending - took);
+    this.fenceVm(vm);
+    if (r.pages >= r.wanted) { r.balloonPending = 0; this.endReclaim(vm); }
+    return { error: SBI_SUCCESS, value: BigInt(took) };
+  }
+
   // ---------------------------------------------------------------- results ------------------
   /** Brings per-vCPU instruction counts up to date (call after a run). */
   private account(): void {
@@ -812,6 +1034,8 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
       m.set(`${n}.vcpus`, vm.vcpus.length);
       m.set(`${n}.calls.total`, vm.sbiCalls + vm.hypercalls);
       for (const key of ['vm_exits.total', 'vm_entries.total', 'sbi_calls.total', 'hypercalls']) if (!m.has(`${n}.${key}`)) m.set(`${n}.${key}`, 0);
+      if (vm.reclaim !== undefined) for (const [k, val] of reclaimMetrics(n, vm.reclaim)) m.set(k, val);
+      for (const key of ['runs', 'instructions', 'cycles']) if (!m.has(`${n}.callbacks.${key}`) && this.callbacks.of(vm).length > 0) m.set(`${n}.callbacks.${key}`, 0);
     }
     if (!m.has('vm_exits.total')) m.set('vm_exits.total', 0);
     return m.snapshot();

@@ -121,6 +121,10 @@ export class Vcpu {
   retiredMark = 0;
   /** Counts placements, so that a stale timeslice event can tell it is stale. */
   generation = 0;
+  /** A vcpu-preemption callback deferred the preemption of this placement already. */
+  preemptDeferred = false;
+  /** Hart time when it was last placed (ran_ns of the preemption context). */
+  placedAt = 0;
 
   constructor(readonly vmIndex: number, readonly index: number, readonly name: string) {}
 

@@ -6,6 +6,7 @@
 import { Uart16550 } from '../devices/uart16550';
 import type { GStage } from './gstage';
 import { Vcpu } from './vcpu';
+import type { ReclaimState } from './reclaim';
 
 /** Guest RAM starts here in every VM's guest-physical space (as on QEMU virt). */
 export const GUEST_RAM_BASE = 0x80000000;
@@ -35,6 +36,8 @@ export class Vm {
   /** Guest pages mapped on their first access (a guest-page fault each). */
   demandMaps = 0;
   readonly uart: Uart16550;
+  /** Host page reclaim from this VM (plain data: snapshots capture it with the VM). */
+  reclaim: ReclaimState | undefined = undefined;
 
   constructor(
     readonly index: number,

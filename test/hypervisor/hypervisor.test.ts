@@ -263,7 +263,7 @@ flag: .dword 0
     assert.equal(m.get('g.vcpu1.instructions') !== undefined && (m.get('g.vcpu1.instructions') ?? 0) > 0, true);
   });
 
-  it('answers hypercalls (version, vm_info, vcpu_id; the callback slots are reserved)', () => {
+  it('answers hypercalls (version, vm_info, vcpu_id; callback registration with bad arguments is refused)', () => {
     const hc = (fid: number, a0 = 0): string => `  li a7, HC_EID\n  li a6, ${fid}\n  li a0, ${a0}\n  ecall\n`;
     const img = guest(`
 ${hc(0)}${check(1, 'a0', 0)}${check(2, 'a1', 0x10000)}
@@ -274,8 +274,8 @@ ${hc(1, 3)}${check(6, 'a1', 8 << 20)}
 ${hc(1, 4)}${check(7, 'a1', 1)}
 ${hc(1, 9)}${check(8, 'a0', -3)}
 ${hc(2)}${check(9, 'a0', 0)}${check(10, 'a1', 0)}
-${hc(16)}${check(11, 'a0', -2)}
-${hc(17)}${check(12, 'a0', -2)}
+${hc(16)}${check(11, 'a0', -3)}
+${hc(17)}${check(12, 'a0', -3)}
 ${hc(99)}${check(13, 'a0', -2)}
 ${hc(3)}${check(14, 'a0', 0)}
   j pass
