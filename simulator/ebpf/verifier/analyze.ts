@@ -54,6 +54,13 @@ export interface Analysis {
   steps: number;
   blocks: { start: number; end: number; succ: number[] }[];
   loopHeads: number[];
+  /** Instruction slot of each instruction (an lddw takes two slots). */
+  slots?: readonly number[];
+  /**
+   * Loop head (instruction index) -> most times its header runs per entry into the loop, as
+   * proven by the termination check (only loops it proved; only with `termination` on).
+   */
+  loopBounds?: ReadonlyMap<number, bigint>;
 }
 
 class Reject extends Error {
@@ -115,6 +122,7 @@ export class Analyzer {
   private finalPass = false;
   private curNode = 0;
   private postStates: (State | undefined)[] = [];
+  private readonly loopBounds = new Map<number, bigint>();
 
   constructor(
     private readonly insns: readonly Insn[],
@@ -383,7 +391,7 @@ export class Analyzer {
 
   run(initial: State): Analysis {
     const pre: (State | undefined)[] = new Array(this.n).fill(undefined);
-    const emptyResult = (): Analysis => ({ findings: this.findings, pre, postAt: () => undefined, exit: undefined, steps: this.steps, blocks: this.blocks, loopHeads: [...this.loopHeads] });
+    const emptyResult = (): Analysis => ({ findings: this.findings, pre, postAt: () => undefined, exit: undefined, steps: this.steps, blocks: this.blocks, loopHeads: [...this.loopHeads], slots: this.slots });
     if (!this.structure()) return emptyResult();
     const root = this.ctxFor(-1, -1, 0);
     this.states.set(root * this.n, initial);
@@ -427,7 +435,7 @@ export class Analyzer {
     };
     if (this.options.termination && !this.findings.some((f) => f.severity === 'error')) this.checkTermination(pre);
     this.findings.sort((a, b) => a.idx - b.idx);
-    return { findings: this.findings, pre, postAt, exit: this.exitState, steps: this.steps, blocks: this.blocks, loopHeads: [...this.loopHeads] };
+    return { findings: this.findings, pre, postAt, exit: this.exitState, steps: this.steps, blocks: this.blocks, loopHeads: [...this.loopHeads], slots: this.slots, loopBounds: this.loopBounds };
   }
 
   private trail(node: number): Finding['path'] {
@@ -1260,7 +1268,7 @@ export class Analyzer {
         this.record(h, 'error', 'loop', 'cannot prove that this loop terminates: no register moves by a constant step each iteration towards a bound the exit condition enforces', [], 'use a counter: `r6 += 1; if r6 < N goto loop` with a constant N', undefined);
       } else if (best.bound > BigInt(this.options.maxLoopIterations)) {
         this.record(h, 'error', 'loop', `this loop may run ${best.bound} times (counter ${reg(best.r)}); the limit is ${this.options.maxLoopIterations}`, [best.r], 'bound the loop counter with a smaller constant', undefined);
-      }
+      } else this.loopBounds.set(h, best.bound);
     }
   }
 
