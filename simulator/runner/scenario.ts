@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { hasErrors, type Diagnostic, type SourceRange } from '../diagnostics';
 import { Machine, type RunResult } from '../machine';
 import { evaluateExpectations, parseScenario, type ExpectationResult, type HypervisorScenario, type Scenario } from '../scenario';
-import { Hypervisor, HypervisorConfigError, type VmSpec } from '../hypervisor';
+import { Hypervisor, HypervisorConfigError, RECLAIM_STRATEGIES, type ReclaimSpec, type ReclaimStrategy, type VmSpec } from '../hypervisor';
+import { assemble, type AsmResult } from '../ebpf/asm/assembler';
+import type { JsonValue } from '../scenario/rules';
 import { buildImage, type FileReader } from './image';
 import { collectMetrics } from './metrics';
 import type { MachineConfig as ScenarioMachine, StopConfig } from '../scenario';
@@ -91,6 +93,7 @@ function runHypervisorScenario(scenario: HypervisorScenario, loadedDiagnostics: 
   const diagnostics = [...loadedDiagnostics];
   const dir = path.dirname(file);
   const specs: VmSpec[] = [];
+  const callbackPrograms: AsmResult[][] = [];
   let failed = false;
   scenario.vms.forEach((vm, v) => {
     const code = vm.code;
@@ -107,24 +110,54 @@ function runHypervisorScenario(scenario: HypervisorScenario, loadedDiagnostics: 
       failed = true;
       return;
     }
-    for (const [what, list] of [['callbacks', vm.callbacks.length], ['devices', vm.devices.filter((d) => d.type !== 'uart').length]] as const) {
-      if (list > 0) diagnostics.push(notYet(ranges.get(`/vms/${v}/${what}`), file, `VM '${vm.name}': ${what === 'callbacks' ? 'hyper-callbacks are' : 'devices other than the UART are'} not implemented yet and are ignored (every VM has an emulated UART at 0x10000000)`));
-    }
+    if (vm.devices.some((d) => d.type !== 'uart')) diagnostics.push(notYet(ranges.get(`/vms/${v}/devices`), file, `VM '${vm.name}': devices other than the UART are not implemented yet and are ignored (every VM has an emulated UART at 0x10000000)`));
+    // Hyper-callbacks of the scenario: assembled now, verified and registered at boot.
+    const programs: AsmResult[] = [];
+    vm.callbacks.forEach((cb, c) => {
+      const at = ranges.get(`/vms/${v}/callbacks/${c}/file`) ?? ranges.get(`/vms/${v}/callbacks/${c}`);
+      const where = path.resolve(dir, cb.file);
+      const bytes = read(where);
+      if (bytes === undefined) {
+        diagnostics.push({ severity: 'error', code: 'file-not-found', message: `cannot read the hyper-callback '${cb.file}'`, range: at ?? { file, line: 1, column: 1, endLine: 1, endColumn: 2 } });
+        failed = true;
+        return;
+      }
+      const asm = assemble(new TextDecoder().decode(bytes), { file: where });
+      diagnostics.push(...asm.diagnostics);
+      if (hasErrors(asm.diagnostics)) { failed = true; return; }
+      programs.push(asm);
+    });
+    callbackPrograms.push(programs);
     specs.push({ name: vm.name, vcpus: vm.vcpus, memory: vm.memory, image: built.image });
   });
-  const mechanisms = Object.keys(scenario.hypervisor.mechanisms);
+  const reclaim = reclaimSpecs(scenario, ranges, file, diagnostics);
+  if (reclaim === undefined) failed = true;
+  else specs.forEach((sp) => { const r = reclaim.get(sp.name); if (r !== undefined) sp.reclaim = r; });
+  const mechanisms = Object.keys(scenario.hypervisor.mechanisms).filter((k) => k !== 'hyper-callbacks');
   if (mechanisms.length) diagnostics.push(notYet(ranges.get('/hypervisor/mechanisms'), file, `hypervisor mechanisms (${mechanisms.join(', ')}) are not implemented yet and are ignored`));
   if (failed) return errorReport(scenario, diagnostics);
 
   const machine = machineFor(scenario.machine, options, 'none');
   let hv: Hypervisor;
   try {
-    hv = new Hypervisor(machine, { timeslice: scenario.hypervisor.timeslice, vms: specs });
+    hv = new Hypervisor(machine, { timeslice: scenario.hypervisor.timeslice, vms: specs, callbackEngine: options.engine === 'interpreter' ? 'interp' : 'jit' });
   } catch (e) {
     if (!(e instanceof HypervisorConfigError)) throw e;
     diagnostics.push({ severity: 'error', code: 'hypervisor-config', message: e.message, range: ranges.get('/vms') ?? { file, line: 1, column: 1, endLine: 1, endColumn: 2 } });
     return errorReport(scenario, diagnostics);
   }
+  let rejected = false;
+  scenario.vms.forEach((vm, v) => {
+    vm.callbacks.forEach((cb, c) => {
+      const asm = callbackPrograms[v][c];
+      const out = hv.callbacks.registerProgram(hv.vms[v], cb.file, asm, cb.event, cb.range);
+      if (out.ok) return;
+      rejected = true;
+      diagnostics.push(...out.diagnostics);
+      diagnostics.push({ severity: 'error', code: 'callback-rejected', message: `VM '${vm.name}': the verifier rejected the hyper-callback '${cb.file}' for event ${cb.event} (${out.diagnostics.filter((d) => d.severity === 'error').length} error(s) in the file)`, range: ranges.get(`/vms/${v}/callbacks/${c}`) ?? { file, line: 1, column: 1, endLine: 1, endColumn: 2 } });
+    });
+  });
+  if (rejected) return errorReport(scenario, diagnostics);
   armTimeLimit(machine, scenario.stop);
   const result = hv.run({ maxInstructions: BigInt(scenario.stop.maxInstructions) });
 
@@ -158,4 +191,57 @@ function armTimeLimit(machine: Machine, stop: StopConfig): void {
   if (stop.maxTime === undefined) return;
   const limit = stop.maxTime;
   machine.schedule(limit, () => machine.requestStop({ reason: 'limit', message: `stop.maxTime (${limit} cycles) reached` }), 'stop.maxTime');
+}
+
+/**
+ * `workload.reclaim` (hypervisor scenarios): host page reclaim (simulator/hypervisor/reclaim.ts).
+ *
+ *   "reclaim": {
+ *     "pages": 64,                      // pages to take from each VM listed (> 0)
+ *     "at": 3000000,                    // virtual cycle at which the host starts (default 1000000)
+ *     "strategy": "callback",           // one of blind | balloon | callback for every VM,
+ *                                       // or { "<vm>": "<strategy>", ... } for some VMs
+ *     "swapCycles": 20000,              // cycles of one page written to / read from swap (default 20000)
+ *     "freeBitmap": "0x8000f000"        // GPA of the guest's free-page bitmap: scoring only
+ *   }
+ *
+ * Returns the spec per VM name, or undefined after reporting an error at the field.
+ */
+function reclaimSpecs(scenario: HypervisorScenario, ranges: ReadonlyMap<string, SourceRange>, file: string, diagnostics: Diagnostic[]): Map<string, ReclaimSpec> | undefined {
+  const out = new Map<string, ReclaimSpec>();
+  const w = scenario.workload.reclaim;
+  if (w === undefined) return out;
+  const err = (where: string, message: string): undefined => {
+    diagnostics.push({ severity: 'error', code: 'workload', message: `workload.reclaim${where ? `.${where}` : ''}: ${message}`, range: ranges.get(`/workload/reclaim${where ? `/${where}` : ''}`) ?? ranges.get('/workload/reclaim') ?? { file, line: 1, column: 1, endLine: 1, endColumn: 2 } });
+    return undefined;
+  };
+  if (typeof w !== 'object' || w === null || Array.isArray(w)) return err('', 'must be an object { pages, at, strategy, swapCycles, freeBitmap }');
+  const o = w as Record<string, JsonValue>;
+  for (const k of Object.keys(o)) if (!['pages', 'at', 'strategy', 'swapCycles', 'freeBitmap'].includes(k)) return err(k, 'unknown field (pages, at, strategy, swapCycles, freeBitmap)');
+  const int = (k: string, min: number, dflt?: number): number | undefined => {
+    const v = o[k];
+    if (v === undefined && dflt !== undefined) return dflt;
+    const n = typeof v === 'string' && /^0x[0-9a-f]+$/i.test(v) ? Number.parseInt(v, 16) : v;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) { err(k, `must be an integer >= ${min}${typeof v === 'string' ? ' (or a "0x…" string)' : ''}`); return undefined; }
+    return n;
+  };
+  const pages = int('pages', 1);
+  const at = int('at', 0, 1_000_000);
+  const swapCycles = int('swapCycles', 0, 20_000);
+  const freeBitmap = o.freeBitmap === undefined ? -1 : int('freeBitmap', 0);
+  if (pages === undefined || at === undefined || swapCycles === undefined || freeBitmap === undefined) return undefined;
+  const isStrategy = (s: JsonValue): s is ReclaimStrategy => typeof s === 'string' && (RECLAIM_STRATEGIES as readonly string[]).includes(s);
+  const st = o.strategy;
+  const names = scenario.vms.map((v) => v.name);
+  const per = new Map<string, ReclaimStrategy>();
+  if (isStrategy(st)) for (const n of names) per.set(n, st);
+  else if (typeof st === 'object' && st !== null && !Array.isArray(st)) {
+    for (const [n, s] of Object.entries(st)) {
+      if (!names.includes(n)) return err('strategy', `no VM named '${n}' (VMs: ${names.join(', ')})`);
+      if (!isStrategy(s)) return err('strategy', `'${String(s)}' for VM '${n}' is not one of ${RECLAIM_STRATEGIES.join(', ')}`);
+      per.set(n, s);
+    }
+  } else return err('strategy', `must be one of ${RECLAIM_STRATEGIES.join(', ')} or an object { "<vm>": strategy }`);
+  for (const [n, strategy] of per) out.set(n, { strategy, pages, at, swapCycles, ...(freeBitmap >= 0 ? { freeBitmap } : {}), seed: scenario.machine.seed });
+  return out;
 }
