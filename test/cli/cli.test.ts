@@ -3,28 +3,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../simulator/cli/main';
-import type { CliIO } from '../../simulator/cli/usage';
+import { runCli } from '../support/cli';
 import { requireTool } from '../support/tools';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const hello = ['examples/hello/hello.S', 'examples/hello/htif.S'].map((f) => path.join(root, f));
 
-/** Runs the CLI in-process with captured output, so tests see exactly what a user would. */
+/** The CLI in-process; files it writes stay in memory so a test can inspect them. */
 function cli(args: string[]): { code: number; out: string; err: string; files: Map<string, Uint8Array> } {
-  let out = '';
-  let err = '';
   const files = new Map<string, Uint8Array>();
-  const io: CliIO = {
-    out: (t) => { out += `${t}\n`; },
-    console: (b) => { out += String.fromCharCode(b); },
-    err: (t) => { err += `${t}\n`; },
-    readFile: (p) => files.get(p) ?? new Uint8Array(fs.readFileSync(p)),
-    writeFile: (p, d) => { files.set(p, typeof d === 'string' ? new TextEncoder().encode(d) : d); },
-    exists: (p) => files.has(p) || (fs.existsSync(p) && fs.statSync(p).isFile()),
-  };
-  const code = main(io, args);
-  return { code, out, err, files };
+  return { ...runCli(args, files), files };
 }
 
 function tempDir(): string {

@@ -2,24 +2,11 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../simulator/cli/main';
-import type { CliIO } from '../../simulator/cli/usage';
+import { runCli } from '../support/cli';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function cli(args: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (t) => { out += `${t}\n`; },
-    console: (b) => { out += String.fromCharCode(b); },
-    err: (t) => { err += `${t}\n`; },
-    readFile: (p) => new Uint8Array(fs.readFileSync(p)),
-    writeFile: (p, d) => fs.writeFileSync(p, d),
-    exists: (p) => fs.existsSync(p) && fs.statSync(p).isFile(),
-  };
-  return { code: main(io, args), out, err };
-}
+const cli = runCli;
 
 /** A scenario next to copies of the hello program, so relative paths resolve as in a real project. */
 function scenarioDir(scenario: object | string): string {
