@@ -43,6 +43,8 @@ import type { GuestRange, HcbProgram } from '../ebpf/program';
 import { RuntimeCheckError } from '../ebpf/vm/memory';
 import type { GuestMemory } from '../ebpf/vm/guest';
 import { Vm as BpfVm, type EngineKind } from '../ebpf/vm/vm';
+import type { CompilerFacts } from '../ebpf/vm/facts';
+import { verifierFacts } from '../ebpf/verifier/facts';
 import type { Region } from '../ebpf/vm/memory';
 import { verify, verifyHcb } from '../ebpf/verifier';
 import { eventPlatform } from '../ebpf/verifier/platform';
@@ -128,6 +130,8 @@ export class Callback {
   ctx: Region | undefined;
   /** The GuestWindow the guest helpers read through; replaced before each run. */
   window: GuestWindow | undefined;
+  /** What the verifier proved about the program, for the compiler (derived from the program, not state). */
+  facts: CompilerFacts | undefined;
 
   constructor(
     readonly vmIndex: number,
@@ -154,6 +158,8 @@ export interface RunOutcome {
 interface CallbackSnapshot {
   vmIndex: number; id: number; name: string; event: EventName; start: bigint; end: bigint;
   insns: Insn[]; maps: HcbProgram['maps']; mapBytes: Uint8Array[]; hashSlots: (HashState | null)[]; stats: CallbackStats;
+  /** Immutable, derived from the program: shared, not copied. */
+  facts: CompilerFacts | undefined;
 }
 export interface CallbackRegistryState { nextId: number; callbacks: CallbackSnapshot[] }
 
@@ -196,7 +202,7 @@ export class CallbackRegistry {
     }
     const r = verify({ insns, platform: eventPlatform(event, []), file: name });
     if (!r.ok) { this.rejected(vm, name, r.diagnostics); return { ok: false, code: 'denied', diagnostics: r.diagnostics }; }
-    return { ok: true, id: this.add(vm, name, event, { start, end }, { insns, maps: [], event, range: { start, end } }) };
+    return { ok: true, id: this.add(vm, name, event, { start, end }, { insns, maps: [], event, range: { start, end } }, verifierFacts(r, insns)) };
   }
 
   /**
@@ -207,7 +213,7 @@ export class CallbackRegistry {
     const program: HcbProgram = { ...asm.program, event, range };
     const r = verifyHcb({ ...asm, program });
     if (!r.ok) { this.rejected(vm, name, r.diagnostics); return { ok: false, code: 'denied', diagnostics: r.diagnostics }; }
-    return { ok: true, id: this.add(vm, name, event, range, program) };
+    return { ok: true, id: this.add(vm, name, event, range, program, verifierFacts(r, program.insns)) };
   }
 
   unregister(vm: Vm, id: number): boolean {
@@ -217,9 +223,11 @@ export class CallbackRegistry {
     return true;
   }
 
-  private add(vm: Vm, name: string, event: EventName, range: GuestRange, program: HcbProgram): number {
+  private add(vm: Vm, name: string, event: EventName, range: GuestRange, program: HcbProgram, facts: CompilerFacts): number {
     const id = this.nextId++;
-    this.list.push(new Callback(vm.index, id, name, event, range, program));
+    const cb = new Callback(vm.index, id, name, event, range, program);
+    cb.facts = facts;
+    this.list.push(cb);
     this.machine.metrics.add(`${vm.name}.callbacks.registered`);
     return id;
   }
@@ -241,7 +249,8 @@ export class CallbackRegistry {
       read: (gva, length) => cb.window?.read(gva, length) ?? 'fault',
       translate: (gva) => cb.window?.translate(gva) ?? 'fault',
     };
-    const e = new BpfVm(cb.program, { guest, trapDivision: false });
+    // What the verifier proved lets the compiled engine drop the run-time checks it covers.
+    const e = new BpfVm(cb.program, { guest, trapDivision: false, facts: cb.facts });
     // Writable: the verifier lets the program store only to the event's writable fields.
     cb.ctx = e.mem.addRegion('context', new Uint8Array(EVENTS[cb.event].contextSize), true);
     cb.engineVm = e;
@@ -297,6 +306,7 @@ export class CallbackRegistry {
         mapBytes: c.engineVm?.maps.map((mp) => mp.region.bytes.slice()) ?? [],
         hashSlots: c.engineVm?.maps.map((mp) => hashSlotsOf(mp)) ?? [],
         stats: { ...c.stats },
+        facts: c.facts,
       })),
     };
   }
@@ -308,6 +318,7 @@ export class CallbackRegistry {
       const range = { start: c.start, end: c.end };
       const cb = new Callback(c.vmIndex, c.id, c.name, c.event, range, { insns: c.insns.map((i) => ({ ...i })), maps: c.maps.map((d) => ({ ...d })), event: c.event, range });
       Object.assign(cb.stats, c.stats);
+      cb.facts = c.facts;
       if (c.mapBytes.length > 0) {
         const e = this.build(cb);
         e.maps.forEach((mp, i) => {
