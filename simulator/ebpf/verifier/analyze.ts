@@ -891,6 +891,14 @@ export class Analyzer {
     const { base, lo, hi } = this.access(st, insn.dst, insn.off, width, true);
     if (base.t === 'ctx') fail('ctx-write', 'atomic operations on the context are not allowed', [insn.dst]);
     if (base.t === 'packet') fail('atomic', 'atomic operations on the packet are not allowed', [insn.dst]);
+    // Atomics need natural alignment (as the Linux verifier insists: hardware faults or splits the
+    // lock otherwise). Region bases are aligned, so the offset's known low bits decide it.
+    const offset = S.add(base.v, S.konst(BigInt(insn.off)));
+    const lowBits = BigInt(width - 1);
+    if (this.options.alignedAtomics && ((offset.tm & lowBits) !== 0n || (offset.tv & lowBits) !== 0n)) {
+      const where = offset.smin === offset.smax ? `offset ${offset.smin}` : `an offset in ${offset.smin}..${offset.smax} not known to be a multiple of ${width}`;
+      fail('align', `misaligned atomic: ${width === 8 ? 'an' : 'a'} ${width}-byte atomic operation needs ${width === 8 ? 'an' : 'a'} ${width}-byte aligned address, but ${reg(insn.dst)}${insn.off >= 0 ? '+' : ''}${insn.off} is at ${where}`, [insn.dst], `use an offset that is a multiple of ${width}`);
+    }
     const full = width === 8 ? S.TOP : S.range(0n, S.M32, false);
     let old = full;
     const cmpxchg = insn.imm === I.BPF_CMPXCHG;

@@ -86,6 +86,8 @@ export interface VerifyOptions {
   calleeSeesCallerRegs: boolean;
   /** PREVAIL's policy: copying an uninitialised register and reading unwritten stack give unknown values (errors only on use). */
   lenientUninit: boolean;
+  /** Atomic operations must be naturally aligned (PREVAIL does not check alignment). */
+  alignedAtomics: boolean;
   /** Largest number of iterations a loop may be proven to run. */
   maxLoopIterations: number;
 }
@@ -103,6 +105,7 @@ export const DEFAULT_OPTIONS: VerifyOptions = {
   strictStructure: true,
   calleeSeesCallerRegs: false,
   lenientUninit: false,
+  alignedAtomics: true,
 };
 
 /** The platform of a hyper-callback attached to `event` with the given maps. */

@@ -580,6 +580,7 @@ export function optionsFor(c: PrevailCase): Partial<VerifyOptions> {
     strictStructure: false,
     calleeSeesCallerRegs: true,
     lenientUninit: true,
+    alignedAtomics: false,
     maxSteps: 200_000,
   };
 }

@@ -132,6 +132,41 @@ out:
     assert.deepEqual(errors(check(src(7))), []);
     assert.match(errors(check(src(8))).join(), /map value read out of bounds/);
   });
+
+  it('requires atomics to be naturally aligned, proving it from the offset\'s known bits', () => {
+    const stack = (off: number): string => `.event tracing
+  r1 = 1
+  *(u64 *)(r10 - 16) = r1
+  *(u64 *)(r10 - 8) = r1
+  lock *(u64 *)(r10 - ${off}) += r1
+  r0 = 0
+  exit
+`;
+    assert.deepEqual(errors(check(stack(8))), []);
+    assert.match(errors(check(stack(12))).join(), /misaligned atomic: an 8-byte atomic operation needs an 8-byte aligned address, but r10-12 is at offset -12/);
+    // A variable index into a 64-byte map value: aligned when it is a multiple of 8 (known low bits).
+    const indexed = (shift: number): string => `.event tracing
+.map slots, array, 4, 64, 1
+  r6 = *(u64 *)(r1 + 16)
+  *(u32 *)(r10 - 4) = 0
+  r2 = r10
+  r2 += -4
+  r1 = slots ll
+  call map_lookup_elem
+  if r0 == 0 goto out
+  r6 &= 7
+  r6 <<= ${shift}
+  r0 += r6
+  r1 = 1
+  lock *(u32 *)(r0 + 0) += r1
+out:
+  r0 = 0
+  exit
+`;
+    assert.deepEqual(errors(check(indexed(3))), []);
+    assert.deepEqual(errors(check(indexed(2))), []);
+    assert.match(errors(check(indexed(1))).join(), /misaligned atomic: a 4-byte atomic .* not known to be a multiple of 4/);
+  });
 });
 
 describe('verifier: CLI', () => {
