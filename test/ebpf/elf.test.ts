@@ -7,6 +7,8 @@ import { ElfLoadError, loadElf } from '../../simulator/ebpf/elf';
 import * as I from '../../simulator/ebpf/isa';
 import { Memory } from '../../simulator/ebpf/vm/memory';
 import { Vm } from '../../simulator/ebpf/vm/vm';
+import { verify } from '../../simulator/ebpf/verifier';
+import { eventPlatform } from '../../simulator/ebpf/verifier/platform';
 import { requireTool } from '../support/tools';
 
 const COMMON = `
@@ -62,12 +64,15 @@ describe('eBPF ELF objects from clang -target bpf', function () {
     ['.maps (BTF)', BTF_MAP, true],
     ['legacy maps', LEGACY_MAP, false],
   ] as const) {
-    it(`loads, checks and runs a callback with a ${kind} array map, a helper call and a bpf-to-bpf call on both engines`, function () {
+    it(`loads, verifies and runs a callback with a ${kind} array map, a helper call and a bpf-to-bpf call on both engines`, function () {
       requireTool(this, 'clang');
       const prog = loadElf(compile(dir, kind.startsWith('.') ? 'btf' : 'legacy', COMMON + mapSrc + BODY, debug));
       assert.equal(prog.event, 'page-reclaim');
       assert.deepEqual(prog.maps, [{ name: 'counts', type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 }]);
       assert.deepEqual(I.checkProgram(prog.insns), []);
+      // The same verifier the editor and the hypervisor use accepts what clang made of the C.
+      const verdict = verify({ insns: prog.insns, platform: eventPlatform(prog.event, prog.maps) });
+      assert.ok(verdict.ok, verdict.diagnostics.map((d) => d.message).join('\n'));
       assert.ok(prog.insns.some((i) => I.isLddw(i) && i.src === I.PSEUDO_MAP_IDX && i.imm === 0));
       assert.ok(prog.insns.some((i) => I.isLocalCall(i)));
       for (const engine of ['interp', 'jit'] as const) {
@@ -81,6 +86,15 @@ describe('eBPF ELF objects from clang -target bpf', function () {
       }
     });
   }
+
+  it('the verifier rejects the same C without its null check, and says why', function () {
+    requireTool(this, 'clang');
+    const unchecked = compile(dir, 'unchecked', COMMON + LEGACY_MAP + BODY.replace('  if (!v) return 0;\n', ''), false);
+    const prog = loadElf(unchecked);
+    const verdict = verify({ insns: prog.insns, platform: eventPlatform(prog.event, prog.maps) });
+    assert.equal(verdict.ok, false);
+    assert.match(verdict.diagnostics.map((d) => d.message).join('\n'), /possible null access/);
+  });
 
   it('reports what it cannot load in plain words', function () {
     requireTool(this, 'clang');
