@@ -42,7 +42,8 @@ import { IsaError, decodeProgram, type Insn } from '../ebpf/isa';
 import type { GuestRange, HcbProgram } from '../ebpf/program';
 import { RuntimeCheckError } from '../ebpf/vm/memory';
 import type { GuestMemory } from '../ebpf/vm/guest';
-import { Vm as BpfVm, type EngineKind } from '../ebpf/vm/vm';
+import { Vm as BpfVm, defaultHelpers, type EngineKind } from '../ebpf/vm/vm';
+import { HELPERS_BY_NAME } from '../ebpf/events';
 import type { CompilerFacts } from '../ebpf/vm/facts';
 import { verifierFacts } from '../ebpf/verifier/facts';
 import type { Region } from '../ebpf/vm/memory';
@@ -55,6 +56,8 @@ import type { HostMemory } from './gstage';
 import { PAGE_SIZE } from './gstage';
 import type { Vm } from './vm';
 
+
+const KTIME_GET_NS = HELPERS_BY_NAME.get('ktime_get_ns')?.id ?? 5;
 /** Instructions one callback run may execute before it is stopped (an error, r0 = 0). */
 export const CALLBACK_BUDGET = 100_000;
 /** Largest bytecode the hypercall accepts (8192 instructions). */
@@ -249,8 +252,11 @@ export class CallbackRegistry {
       read: (gva, length) => cb.window?.read(gva, length) ?? 'fault',
       translate: (gva) => cb.window?.translate(gva) ?? 'fault',
     };
-    // What the verifier proved lets the compiled engine drop the run-time checks it covers.
-    const e = new BpfVm(cb.program, { guest, trapDivision: false, facts: cb.facts });
+    // ktime_get_ns reads the machine's virtual time (1 cycle = 1 ns at the nominal 1 GHz), not
+    // the engine's stand-alone clock; what the verifier proved lets the compiler drop checks.
+    const helpers = defaultHelpers();
+    helpers.set(KTIME_GET_NS, () => BigInt(this.machine.timeNow()));
+    const e = new BpfVm(cb.program, { guest, trapDivision: false, facts: cb.facts, helpers });
     // Writable: the verifier lets the program store only to the event's writable fields.
     cb.ctx = e.mem.addRegion('context', new Uint8Array(EVENTS[cb.event].contextSize), true);
     cb.engineVm = e;
@@ -291,8 +297,11 @@ export class CallbackRegistry {
     }
     m.add(`callbacks.by_event.${metricSegment(cb.event)}`);
     if (error !== undefined) cb.stats.errors++;
+    // trace_printk lines become part of the machine's trace stream, with the run that wrote them.
+    const output = e.env.trace.splice(0);
+    if (output.length) for (const p of ['callbacks', `${vm.name}.callbacks`]) m.add(`${p}.trace_lines`, output.length);
     const t = this.machine.trace;
-    if (t.enabled('callback-run')) t.emit({ kind: 'callback-run', time: this.machine.timeNow(), hart, vm: vm.name, callback: cb.name, event: cb.event, instructions: executed, cycles, result: r0 });
+    if (t.enabled('callback-run')) t.emit({ kind: 'callback-run', time: this.machine.timeNow(), hart, vm: vm.name, callback: cb.name, event: cb.event, instructions: executed, cycles, result: r0, ...(output.length ? { output } : {}) });
     return error === undefined ? { r0, instructions: executed, cycles } : { r0: 0n, instructions: executed, cycles, error };
   }
 

@@ -372,7 +372,8 @@ export class Machine {
   }
 
   /** Time as seen by whoever asks now: the running hart's clock, else the machine clock. */
-  timeNow(): number { return this.current >= 0 ? this.hartTime(this.current) : this.now; }
+  /** The running hart's clock; between runs, the time the last run stopped at (the latest hart clock). */
+  timeNow(): number { return this.current >= 0 ? this.hartTime(this.current) : this.stopTime(); }
 
   /** Machine clock in cycles (the start of the current slice; the stop time after a run). */
   get cycles(): number { return this.now; }

@@ -150,6 +150,8 @@ export interface CallbackRunEvent extends EventBase {
   cycles: number;
   /** r0 on return. */
   result: bigint;
+  /** Lines the callback wrote with trace_printk during this run, if any. */
+  output?: string[];
 }
 
 export interface CallbackRejectedEvent extends EventBase {

@@ -156,6 +156,38 @@ ${hc(18, { a0: 1, a1: 0x3ffff })}
     });
   }
 
+  it('callbacks read the machine\'s virtual time and their trace_printk lines reach the trace stream', () => {
+    const img = guest('1:j 1b\n');
+    const trace = new TraceBuffer(64, { record: ['callback-run'] });
+    const machine = new Machine({ harts: 1, ramSize: 64 << 20, trace });
+    const hv = new Hypervisor(machine, { vms: [{ name: 'g', vcpus: 1, memory: 4 << 20, image: img }] });
+    hv.run({ maxInstructions: 5000n });
+    const now = machine.timeNow();
+    assert.ok(now > 5000, `virtual time has advanced (${now})`);
+    // "t=%d" on the stack, then trace_printk(fmt, 5, r0 = ktime_get_ns()); return the time.
+    const asm = assembleOrThrow(`.event io-submission
+  r1 = 0x00000064253d74 ll
+  *(u64 *)(r10 - 8) = r1
+  call ktime_get_ns
+  r6 = r0
+  r1 = r10
+  r1 += -8
+  r2 = 5
+  r3 = r6
+  r4 = 0
+  r5 = 0
+  call trace_printk
+  r0 = r6
+  exit`);
+    const out = hv.callbacks.registerProgram(hv.vms[0], 'time.hcb', asm, 'io-submission', { start: 0n, end: 0x1000n });
+    assert.ok(out.ok, JSON.stringify(out));
+    assert.equal(hv.ioSubmission(hv.vms[0], 0, { op: 1, sector: 0n, length: 512, flags: 0 }).priority, BigInt(now));
+    const run = trace.since(0).events.find((e) => e.kind === 'callback-run');
+    assert.ok(run && run.kind === 'callback-run');
+    assert.deepEqual(run.output, [`t=${now}`]);
+    assert.equal(hv.metrics().get('callbacks.trace_lines'), 1);
+  });
+
   it('io-submission: the callback sets the priority and the urgent flag', () => {
     const img = guest('1:j 1b\n');
     const trace = new TraceBuffer(64, { record: ['callback-run'] });
