@@ -108,7 +108,8 @@ export class Analyzer {
   private readonly ctxByKey = new Map<string, number>();
   private readonly states = new Map<number, State>();
   private readonly visits = new Map<number, number>();
-  private readonly parent = new Map<number, { from: number; edge?: string }>();
+  /** How each node was first reached; `taken`: over a conditional jump's edge (true: jump taken). */
+  private readonly parent = new Map<number, { from: number; taken?: boolean }>();
   private readonly loopHeads = new Set<number>();
   /** Loop head -> sources of its DFS back edges. */
   private readonly backEdges = new Map<number, number[]>();
@@ -117,12 +118,14 @@ export class Analyzer {
   private steps = 0;
   private exitState: State | undefined;
   private heap: number[] = [];
-  private readonly queued = new Set<number>();
   private blocks: { start: number; end: number; succ: number[] }[] = [];
   private finalPass = false;
   private curNode = 0;
   private postStates: (State | undefined)[] = [];
   private readonly loopBounds = new Map<number, bigint>();
+  private readonly succCache: (readonly number[] | undefined)[] = [];
+  /** Worklist membership by node. */
+  private queued = new Uint8Array(0);
 
   constructor(
     private readonly insns: readonly Insn[],
@@ -157,8 +160,17 @@ export class Analyzer {
     return idx;
   }
 
-  /** Successors inside the same function (calls fall through). */
-  private succs(i: number): number[] {
+  /** Successors inside the same function (calls fall through). Cached: do not change the list. */
+  private succs(i: number): readonly number[] {
+    let got = this.succCache[i];
+    if (got === undefined) {
+      got = this.computeSuccs(i);
+      this.succCache[i] = got;
+    }
+    return got;
+  }
+
+  private computeSuccs(i: number): number[] {
     const insn = this.insns[i];
     const ps = this.pseudo.get(i);
     if (I.isExit(insn)) return [];
@@ -204,7 +216,7 @@ export class Analyzer {
       while (stack.length) {
         const i = stack.pop() as number;
         const insn = this.insns[i];
-        let succ: number[];
+        let succ: readonly number[];
         try {
           succ = this.succs(i);
           if (I.isLocalCall(insn)) {
@@ -260,29 +272,37 @@ export class Analyzer {
     }
     if (!ok) return false;
     // loop heads (DFS back edges) and basic blocks
+    const state = new Uint8Array(this.n);
+    const stNode = new Int32Array(this.n);
+    const stNext = new Int32Array(this.n);
     for (const entry of entries) {
-      const state = new Map<number, number>();
-      const st: [number, number][] = [[entry, 0]];
-      state.set(entry, 1);
-      while (st.length) {
-        const top = st[st.length - 1];
-        const succ = this.succs(top[0]);
-        if (top[1] < succ.length) {
-          const s = succ[top[1]++];
-          const c = state.get(s);
+      state.fill(0);
+      let sp = 0;
+      stNode[0] = entry;
+      stNext[0] = 0;
+      sp = 1;
+      state[entry] = 1;
+      while (sp > 0) {
+        const node = stNode[sp - 1];
+        const succ = this.succs(node);
+        if (stNext[sp - 1] < succ.length) {
+          const s = succ[stNext[sp - 1]++];
+          const c = state[s];
           if (c === 1) {
             this.loopHeads.add(s);
             const list = this.backEdges.get(s) ?? [];
-            list.push(top[0]);
+            list.push(node);
             this.backEdges.set(s, list);
           }
-          else if (c === undefined) {
-            state.set(s, 1);
-            st.push([s, 0]);
+          else if (c === 0) {
+            state[s] = 1;
+            stNode[sp] = s;
+            stNext[sp] = 0;
+            sp++;
           }
         } else {
-          state.set(top[0], 2);
-          st.pop();
+          state[node] = 2;
+          sp--;
         }
       }
     }
@@ -298,7 +318,7 @@ export class Analyzer {
     let start = 0;
     for (let i = 0; i < this.n; i++) {
       if (i + 1 === this.n || leader[i + 1]) {
-        this.blocks.push({ start, end: i, succ: this.succs(i) });
+        this.blocks.push({ start, end: i, succ: this.succs(i).slice() });
         start = i + 1;
       }
     }
@@ -307,11 +327,13 @@ export class Analyzer {
 
   private collectThresholds(): Thresholds {
     const s = new Set<bigint>([0n, 1n, -1n, 255n, 65535n, 512n, -512n, (1n << 31n) - 1n, -(1n << 31n), (1n << 32n) - 1n, S.S64_MAX, S.S64_MIN]);
-    for (const insn of this.insns) {
-      if (I.isJump(insn) || I.isAlu(insn)) {
-        const c = BigInt(insn.imm);
-        for (const d of [-1n, 0n, 1n]) s.add(c + d);
-      }
+    const imms = new Set<number>();
+    for (const insn of this.insns) if (I.isJump(insn) || I.isAlu(insn)) imms.add(insn.imm);
+    for (const imm of imms) {
+      const c = BigInt(imm);
+      s.add(c - 1n);
+      s.add(c);
+      s.add(c + 1n);
     }
     const signed = [...s].filter((x) => x >= S.S64_MIN && x <= S.S64_MAX).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const unsigned = [...new Set(signed.map((x) => S.toUnsigned(x)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -331,8 +353,13 @@ export class Analyzer {
   }
 
   private push(node: number): void {
-    if (this.queued.has(node)) return;
-    this.queued.add(node);
+    if (node >= this.queued.length) {
+      const grown = new Uint8Array(Math.max(node + 1, 2 * this.queued.length, this.n));
+      grown.set(this.queued);
+      this.queued = grown;
+    }
+    if (this.queued[node]) return;
+    this.queued[node] = 1;
     const h = this.heap;
     h.push(node);
     let i = h.length - 1;
@@ -362,18 +389,18 @@ export class Analyzer {
         i = m;
       }
     }
-    this.queued.delete(top);
+    this.queued[top] = 0;
     return top;
   }
 
-  private propagate(from: number, to: number, st: State, edge?: string): void {
+  private propagate(from: number, to: number, st: State, taken?: boolean): void {
     const old = this.states.get(to);
     if (old === undefined) {
       if (this.states.size >= this.options.maxStates) {
         throw new Reject('budget', `verification gave up: more than ${this.options.maxStates} distinct program points (call contexts × instructions)`, []);
       }
       this.states.set(to, st);
-      this.parent.set(to, edge ? { from, edge } : { from });
+      this.parent.set(to, taken === undefined ? { from } : { from, taken });
       this.push(to);
       return;
     }
@@ -447,7 +474,7 @@ export class Analyzer {
       seen.add(cur);
       out.push({ idx: cur % this.n, state: this.states.get(cur), ...(edge ? { edge } : {}) });
       const p = this.parent.get(cur);
-      edge = p?.edge;
+      edge = p?.taken === undefined ? undefined : `${this.condText(p.from % this.n)} is ${p.taken}`;
       cur = p?.from;
     }
     return out.reverse();
@@ -474,7 +501,7 @@ export class Analyzer {
         }
         if (!this.finalPass) {
           const tctx = o.ctx ?? ctx.id;
-          this.propagate(node, tctx * this.n + o.to, o.st, o.edge);
+          this.propagate(node, tctx * this.n + o.to, o.st, o.taken);
         }
       }
     } catch (e) {
@@ -525,7 +552,7 @@ export class Analyzer {
     return { ...v, id: this.nextId++ };
   }
 
-  private transfer(idx: number, pre: State, ctx: Ctx): { to: number; st: State; exit?: boolean; ctx?: number; edge?: string }[] {
+  private transfer(idx: number, pre: State, ctx: Ctx): { to: number; st: State; exit?: boolean; ctx?: number; taken?: boolean }[] {
     const insn = this.insns[idx];
     const op = insn.opcode;
     const cls = I.opClass(op);
@@ -624,15 +651,15 @@ export class Analyzer {
     let sv: Val;
     if (srcIsReg) sv = this.readReg(st, insn.src);
     else sv = num(is64 ? S.konst(BigInt(insn.imm)) : S.konst(BigInt(insn.imm >>> 0)));
-    const srcName = srcIsReg ? reg(insn.src) : `${insn.imm}`;
+    const srcName = (): string => (srcIsReg ? reg(insn.src) : `${insn.imm}`);
     if (dv.t === 'num' && sv.t === 'num') {
       this.setReg(st, d, num(this.arith(op, insn, dv.v, sv.v, is64, srcIsReg ? insn.src : -1)));
       return;
     }
     // pointer arithmetic
-    if (dv.t === 'any' || sv.t === 'any') fail('type', `arithmetic on a value of unknown type (${dv.t === 'any' ? reg(d) : srcName} differs between paths)`, [d, ...(srcIsReg ? [insn.src] : [])]);
-    if (op === I.BPF_DIV || op === I.BPF_MOD) fail('div-type', `only numbers can be used in division (${dv.t !== 'num' ? reg(d) : srcName} is ${formatVal(dv.t !== 'num' ? dv : sv)})`, [d]);
-    if (!is64) fail('ptr-arith', `32-bit arithmetic on a pointer (${reg(d)} = ${formatVal(dv)}, ${srcName} = ${formatVal(sv)})`, [d], 'pointer arithmetic must be 64-bit');
+    if (dv.t === 'any' || sv.t === 'any') fail('type', `arithmetic on a value of unknown type (${dv.t === 'any' ? reg(d) : srcName()} differs between paths)`, [d, ...(srcIsReg ? [insn.src] : [])]);
+    if (op === I.BPF_DIV || op === I.BPF_MOD) fail('div-type', `only numbers can be used in division (${dv.t !== 'num' ? reg(d) : srcName()} is ${formatVal(dv.t !== 'num' ? dv : sv)})`, [d]);
+    if (!is64) fail('ptr-arith', `32-bit arithmetic on a pointer (${reg(d)} = ${formatVal(dv)}, ${srcName()} = ${formatVal(sv)})`, [d], 'pointer arithmetic must be 64-bit');
     if (op === I.BPF_ADD || op === I.BPF_SUB) {
       if (isPtr(dv) && sv.t === 'num') {
         this.setReg(st, d, this.movePtr(dv, op === I.BPF_ADD ? sv.v : S.neg(sv.v), d));
@@ -650,14 +677,14 @@ export class Analyzer {
             if (x.v.smin < -BigInt(STACK_BYTES) || x.v.smax > 0n) fail('ptr-sub', `${reg(r)} (${formatVal(x)}) points outside its stack frame`, [r]);
           }
         }
-        if (!same) fail('ptr-sub', `cannot subtract pointers to different regions (${reg(d)} is ${formatVal(dv)}, ${srcName} is ${formatVal(sv)})`, [d, insn.src]);
+        if (!same) fail('ptr-sub', `cannot subtract pointers to different regions (${reg(d)} is ${formatVal(dv)}, ${srcName()} is ${formatVal(sv)})`, [d, insn.src]);
         if (dv.nullable || sv.nullable) fail('null', 'subtraction of a pointer that may be null', [d, insn.src], 'check it against 0 first');
         this.setReg(st, d, num(S.sub(dv.v, sv.v)));
         return;
       }
     }
     if (dv.t === 'mapref' || sv.t === 'mapref') fail('type', 'arithmetic on a map reference', [d]);
-    fail('ptr-arith', `pointer arithmetic other than pointer ± number: ${reg(d)} (${formatVal(dv)}) ${aluName(op)} ${srcName} (${formatVal(sv)})`, [d, ...(srcIsReg ? [insn.src] : [])], 'only add or subtract a number to a pointer; other operations would leak its address');
+    fail('ptr-arith', `pointer arithmetic other than pointer ± number: ${reg(d)} (${formatVal(dv)}) ${aluName(op)} ${srcName()} (${formatVal(sv)})`, [d, ...(srcIsReg ? [insn.src] : [])], 'only add or subtract a number to a pointer; other operations would leak its address');
   }
 
   private movePtr(p: Val, delta: Scalar, r: number): Val {
@@ -713,6 +740,8 @@ export class Analyzer {
 
   private ownFrame(st: State, f: number): Frame {
     const fr = cloneFrame(st.frames[f]);
+    // the frame list is shared with the state this one was cloned from
+    st.frames = st.frames.slice();
     st.frames[f] = fr;
     return fr;
   }
@@ -724,7 +753,7 @@ export class Analyzer {
   private access(st: State, r: number, off: number, width: number, write: boolean): { base: Val; lo: bigint; hi: bigint } {
     const base = this.readReg(st, r);
     const what = write ? 'write' : 'read';
-    const at = `${reg(r)}${off >= 0 ? '+' : ''}${off}`;
+    const at = (): string => `${reg(r)}${off >= 0 ? '+' : ''}${off}`;
     switch (base.t) {
       case 'num':
         return fail('type', `invalid memory ${what}: ${reg(r)} is a number (${formatVal(base)}), not a pointer`, [r]);
@@ -744,14 +773,14 @@ export class Analyzer {
     switch (base.t) {
       case 'stack': {
         if (lo < -BigInt(STACK_BYTES) || hi + w > 0n) {
-          fail('bounds', `stack ${what} out of bounds: ${at} covers fp${lo}..fp${hi + w} but the frame is fp-512..fp0`, [r], 'stack offsets are negative from r10, within 512 bytes');
+          fail('bounds', `stack ${what} out of bounds: ${at()} covers fp${lo}..fp${hi + w} but the frame is fp-512..fp0`, [r], 'stack offsets are negative from r10, within 512 bytes');
         }
         if (base.frame !== undefined && base.frame >= st.frames.length) fail('bounds', `${reg(r)} points into a stack frame that has returned`, [r]);
         return { base, lo, hi };
       }
       case 'ctx': {
         const size = BigInt(this.platform.ctxSize);
-        if (lo < 0n || hi + w > size) fail('bounds', `context ${what} out of bounds: ${at} (offset ${lo === hi ? lo : `${lo}..${hi}`}, ${width} bytes) but the context of ${this.platform.name} has ${size} bytes`, [r]);
+        if (lo < 0n || hi + w > size) fail('bounds', `context ${what} out of bounds: ${at()} (offset ${lo === hi ? lo : `${lo}..${hi}`}, ${width} bytes) but the context of ${this.platform.name} has ${size} bytes`, [r]);
         const fields = this.platform.fields;
         for (let o = lo; o <= hi; o++) {
           const oN = Number(o);
@@ -771,9 +800,9 @@ export class Analyzer {
         return { base, lo, hi };
       }
       case 'packet': {
-        if (lo < st.meta) fail('bounds', `packet ${what} before the start of the packet${st.meta < 0n ? ' metadata' : ''}: ${at} may be at offset ${lo}`, [r]);
+        if (lo < st.meta) fail('bounds', `packet ${what} before the start of the packet${st.meta < 0n ? ' metadata' : ''}: ${at()} may be at offset ${lo}`, [r]);
         if (hi + w > st.pktMin) {
-          fail('bounds', `packet ${what} out of bounds: ${at} reaches byte ${hi + w} but the packet is only known to have ${st.pktMin} bytes`, [r], `check \`if rX > packet_end goto …\` with rX = ${reg(r)} + ${hi - base.v.smax + BigInt(off) + w + (base.v.smax - lo) - BigInt(off) > 0n ? Number(hi - lo + BigInt(off) + w) : width} before the access`);
+          fail('bounds', `packet ${what} out of bounds: ${at()} reaches byte ${hi + w} but the packet is only known to have ${st.pktMin} bytes`, [r], `check \`if rX > packet_end goto …\` with rX = ${reg(r)} + ${hi - base.v.smax + BigInt(off) + w + (base.v.smax - lo) - BigInt(off) > 0n ? Number(hi - lo + BigInt(off) + w) : width} before the access`);
         }
         return { base, lo, hi };
       }
@@ -782,8 +811,8 @@ export class Analyzer {
       case 'sock': {
         const size = BigInt(base.size ?? 0);
         const name = base.t === 'map' ? 'map value' : base.t === 'sock' ? 'socket' : 'memory region';
-        if (lo < 0n) fail('bounds', `${name} ${what} out of bounds: ${at} may be at offset ${lo}, below 0`, [r]);
-        if (hi + w > size) fail('bounds', `${name} ${what} out of bounds: ${at} reaches byte ${hi + w} of a ${size}-byte ${name}`, [r], base.t === 'map' && !S.isConst(base.v) ? 'bound the offset you added with a comparison first' : undefined);
+        if (lo < 0n) fail('bounds', `${name} ${what} out of bounds: ${at()} may be at offset ${lo}, below 0`, [r]);
+        if (hi + w > size) fail('bounds', `${name} ${what} out of bounds: ${at()} reaches byte ${hi + w} of a ${size}-byte ${name}`, [r], base.t === 'map' && !S.isConst(base.v) ? 'bound the offset you added with a comparison first' : undefined);
         if (base.t === 'sock') {
           const fields = this.platform.socketFields;
           if (write) fail('sock', 'sockets are read-only', [r]);
@@ -825,7 +854,7 @@ export class Analyzer {
     const a = Number(lo) + STACK_BYTES;
     const b = Number(hi) + STACK_BYTES + width;
     // drop overlapping spills
-    for (const [k0, sp] of [...f.spills]) {
+    for (const [k0, sp] of f.spills) {
       if (k0 < b && k0 + sp.w > a) {
         f.spills.delete(k0);
         for (let i = k0; i < k0 + sp.w; i++) if (i < a || i >= b || lo !== hi) f.bytes[i] = sp.v.t === 'num' ? B_NUM : B_MIXED;
@@ -1115,7 +1144,16 @@ export class Analyzer {
 
   // ------------------------------------------------------------------------------ branches
 
-  private branch(idx: number, insn: Insn, st: State): { to: number; st: State; edge?: string }[] {
+  /** The condition of the conditional jump at `idx`, as text (`r1 > 100`). */
+  private condText(idx: number): string {
+    const insn = this.insns[idx];
+    const is32 = I.isJmp32(insn);
+    const op: CmpOp | 'nset' = this.pseudo.get(idx)?.nset ? 'nset' : JMP_OPS[I.opCode(insn.opcode)];
+    const srcIsReg = I.usesSrcReg(insn);
+    return `${is32 ? 'w' : 'r'}${insn.dst} ${OP_TEXT[op]} ${srcIsReg ? `${is32 ? 'w' : 'r'}${insn.src}` : insn.imm}`;
+  }
+
+  private branch(idx: number, insn: Insn, st: State): { to: number; st: State; taken?: boolean }[] {
     const ps = this.pseudo.get(idx);
     const is32 = I.isJmp32(insn);
     let op: CmpOp | 'nset' = JMP_OPS[I.opCode(insn.opcode)];
@@ -1125,24 +1163,24 @@ export class Analyzer {
     const srcIsReg = I.usesSrcReg(insn);
     const av = this.readReg(st, a);
     const bv: Val = srcIsReg ? this.readReg(st, insn.src) : num(is32 ? S.konst(BigInt(insn.imm >>> 0)) : S.konst(BigInt(insn.imm)));
-    const cond = `${is32 ? 'w' : 'r'}${a} ${OP_TEXT[op]} ${srcIsReg ? `${is32 ? 'w' : 'r'}${insn.src}` : insn.imm}`;
+    const cond = (): string => this.condText(idx);
     const neg: CmpOp | 'nset' = op === 'nset' ? 'set' : S.NEGATE[op];
     const taken = this.assume(st, op, a, srcIsReg ? insn.src : -1, av, bv, is32);
     const fallSt = ps?.assume ? null : this.assume(st, neg, a, srcIsReg ? insn.src : -1, av, bv, is32);
-    const out: { to: number; st: State; edge?: string }[] = [];
+    const out: { to: number; st: State; taken?: boolean }[] = [];
     if (ps?.assume) {
-      if (!taken) fail('dead-branch', `code becomes unreachable: assume ${cond} never holds here`, [a]);
+      if (!taken) fail('dead-branch', `code becomes unreachable: assume ${cond()} never holds here`, [a]);
       else if (idx + 1 < this.n) out.push({ to: idx + 1, st: taken });
       else out.push({ to: -1, st: taken });
       if (this.options.fallOffEnd === 'exit' && idx + 1 >= this.n && taken) return [{ to: -1, st: taken, exit: true } as { to: number; st: State }];
       return out;
     }
     const t = this.target(idx, I.jumpOffset(insn));
-    if (fallSt) out.push({ to: idx + 1, st: fallSt, edge: `${cond} is false` });
-    if (taken) out.push({ to: t, st: taken, edge: `${cond} is true` });
+    if (fallSt) out.push({ to: idx + 1, st: fallSt, taken: false });
+    if (taken) out.push({ to: t, st: taken, taken: true });
     if (this.finalPass && this.options.deadBranches !== 'ignore' && (!taken || !fallSt) && t !== idx + 1) {
       for (const o of out) this.emitPost(idx, o.st);
-      fail('dead-branch', `condition \`${cond}\` is always ${taken ? 'true' : 'false'} here; the ${taken ? 'fall-through' : 'jump'} is dead code`, [a, ...(srcIsReg ? [insn.src] : [])]);
+      fail('dead-branch', `condition \`${cond()}\` is always ${taken ? 'true' : 'false'} here; the ${taken ? 'fall-through' : 'jump'} is dead code`, [a, ...(srcIsReg ? [insn.src] : [])]);
     }
     return out;
   }

@@ -49,15 +49,28 @@ export function isTop(a: Scalar): boolean {
 }
 
 /** Bits needed for 0 <= x < 2^64 (x > 0). */
-function bitLength(x: bigint): bigint {
-  if (x < 0x100000000n) return BigInt(32 - Math.clz32(Number(x)));
-  return BigInt(64 - Math.clz32(Number(x >> 32n)));
+function bitLength(x: bigint): number {
+  if (x < 0x100000000n) return 32 - Math.clz32(Number(x));
+  return 64 - Math.clz32(Number(x >> 32n));
+}
+
+/** LOW[k] = 2^k - 1 and HIGH[k] = its complement in 64 bits (k = 0..64): no allocation in `make`. */
+const LOW: bigint[] = [];
+const HIGH: bigint[] = [];
+for (let k = 0; k <= 64; k++) {
+  LOW.push((1n << BigInt(k)) - 1n);
+  HIGH.push(M64 ^ ((1n << BigInt(k)) - 1n));
 }
 
 /** Builds a reduced scalar; null when the constraints are contradictory. */
 export function make(smin: bigint, smax: bigint, umin: bigint, umax: bigint, tv: bigint, tm: bigint): Scalar | null {
   for (let round = 0; round < 3; round++) {
     if (smin > smax || umin > umax) return null;
+    // a round that changes nothing would repeat itself: stop early (same result, less work)
+    const smin0 = smin;
+    const smax0 = smax;
+    const umin0 = umin;
+    const umax0 = umax;
     // known bits bound the unsigned range
     umin = max(umin, tv);
     umax = min(umax, tv | tm);
@@ -80,12 +93,17 @@ export function make(smin: bigint, smax: bigint, umin: bigint, umax: bigint, tv:
     }
     if (smin > smax) return null;
     // the common prefix of umin..umax is known
-    const diff = umin ^ umax;
-    const mask = diff === 0n ? 0n : (1n << bitLength(diff)) - 1n;
-    const pv = umin & ~mask & M64;
-    if (((tv ^ pv) & ~tm & ~mask & M64) !== 0n) return null;
-    const ntm = tm & mask;
-    const ntv = (tv | pv) & ~ntm & M64;
+    const bits = umin === umax ? 0 : bitLength(umin ^ umax);
+    let ntm = tm;
+    let ntv = tv & (M64 ^ tm);
+    if (bits < 64) {
+      const mask = LOW[bits];
+      const high = HIGH[bits];
+      const pv = umin & high;
+      if (((tv ^ pv) & high & ~tm) !== 0n) return null;
+      ntm = tm & mask;
+      ntv = (tv | pv) & (M64 ^ ntm);
+    }
     // known bits also fix the lowest/highest possible value
     const changed = ntm !== tm || ntv !== tv;
     tv = ntv;
@@ -95,7 +113,7 @@ export function make(smin: bigint, smax: bigint, umin: bigint, umax: bigint, tv:
       if (tv < umin || tv > umax || s < smin || s > smax) return null;
       return { smin: s, smax: s, umin: tv, umax: tv, tv, tm };
     }
-    if (!changed && round > 0) break;
+    if (!changed && (round > 0 || (smin === smin0 && smax === smax0 && umin === umin0 && umax === umax0))) break;
   }
   if (smin > smax || umin > umax) return null;
   return { smin, smax, umin, umax, tv, tm };

@@ -83,9 +83,13 @@ export function cloneFrame(f: Frame): Frame {
   return { bytes: f.bytes.slice(), spills: new Map(f.spills) };
 }
 
-/** Shallow copy: frames are shared, callers copy a frame before writing it (`ownFrame`). */
+/**
+ * Shallow copy: only the registers are copied. The frame list, the frames and the saved registers
+ * are shared; callers replace the frame list and copy a frame before writing it (`ownFrame`), and
+ * replace `saved` rather than change it.
+ */
 export function cloneState(s: State): State {
-  const out: State = { regs: s.regs.slice(), frames: s.frames.slice(), saved: s.saved.slice(), pktMin: s.pktMin, meta: s.meta };
+  const out: State = { regs: s.regs.slice(), frames: s.frames, saved: s.saved, pktMin: s.pktMin, meta: s.meta };
   if (s.pktMax !== undefined) out.pktMax = s.pktMax;
   return out;
 }
@@ -187,8 +191,8 @@ function leqFrame(a: Frame, b: Frame): boolean {
 export function joinState(a: State, b: State, th?: Thresholds): State {
   const regs = a.regs.map((x, i) => joinVal(x, b.regs[i], th));
   // (different depths only meet in the per-instruction summaries over call contexts)
-  const frames = a.frames.slice(0, b.frames.length).map((f, i) => joinFrame(f, b.frames[i], th));
-  const saved = a.saved.slice(0, b.saved.length).map((r, i) => r.map((x, j) => joinVal(x, b.saved[i][j], th)));
+  const frames = a.frames === b.frames ? a.frames : a.frames.slice(0, b.frames.length).map((f, i) => joinFrame(f, b.frames[i], th));
+  const saved = a.saved === b.saved ? a.saved : a.saved.slice(0, b.saved.length).map((r, i) => r.map((x, j) => joinVal(x, b.saved[i][j], th)));
   const out: State = { regs, frames, saved, pktMin: a.pktMin < b.pktMin ? a.pktMin : b.pktMin, meta: a.meta > b.meta ? a.meta : b.meta };
   if (a.pktMax !== undefined && b.pktMax !== undefined) out.pktMax = a.pktMax > b.pktMax ? a.pktMax : b.pktMax;
   return out;
