@@ -94,6 +94,32 @@ const OP_TEXT: Record<string, string> = {
   eq: '==', ne: '!=', gt: '>', ge: '>=', lt: '<', le: '<=', sgt: 's>', sge: 's>=', slt: 's<', sle: 's<=', set: '&', nset: '&!',
 };
 
+const IMM64 = new Map<number, Val>();
+const IMM32 = new Map<number, Val>();
+
+/** The number an immediate stands for (sign-extended to 64 bits, or zero-extended from 32). Shared: values are immutable. */
+function immVal(imm: number, is64: boolean): Val {
+  const cache = is64 ? IMM64 : IMM32;
+  let v = cache.get(imm);
+  if (v === undefined) {
+    v = num(S.konst(BigInt(is64 ? imm : imm >>> 0)));
+    if (cache.size < 4096) cache.set(imm, v);
+  }
+  return v;
+}
+
+const WIDTH_VALS = new Map<number, Val>();
+
+/** Any number of `width` bytes, zero-extended. */
+function widthVal(width: number): Val {
+  let v = WIDTH_VALS.get(width);
+  if (v === undefined) {
+    v = num(S.range(0n, width === 8 ? S.M64 : (1n << BigInt(width * 8)) - 1n, false));
+    WIDTH_VALS.set(width, v);
+  }
+  return v;
+}
+
 export function reg(i: number): string {
   return `r${i}`;
 }
@@ -557,30 +583,26 @@ export class Analyzer {
     const op = insn.opcode;
     const cls = I.opClass(op);
     const st = cloneState(pre);
-    const next = (s: State): { to: number; st: State; exit?: boolean }[] => {
-      if (idx + 1 >= this.n) return this.options.fallOffEnd === 'exit' ? [{ to: -1, st: s, exit: ctx.depth === 0 }] : [];
-      return [{ to: idx + 1, st: s }];
-    };
     switch (cls) {
       case I.BPF_ALU:
       case I.BPF_ALU64:
         this.alu(insn, st);
-        return next(st);
+        return this.fallThrough(idx, st, ctx);
       case I.BPF_LDX:
         this.load(insn, st);
-        return next(st);
+        return this.fallThrough(idx, st, ctx);
       case I.BPF_ST:
       case I.BPF_STX:
         if (I.isAtomic(insn)) this.atomic(insn, st);
         else this.store(insn, st);
-        return next(st);
+        return this.fallThrough(idx, st, ctx);
       case I.BPF_LD:
         if (I.isLddw(insn)) {
           this.lddw(insn, st);
-          return next(st);
+          return this.fallThrough(idx, st, ctx);
         }
         this.legacyLoad(insn, st);
-        return next(st);
+        return this.fallThrough(idx, st, ctx);
       default:
         break;
     }
@@ -595,10 +617,15 @@ export class Analyzer {
         id = Number(S.toSigned(t.v.tv));
       }
       this.helperCall(id, st);
-      return next(st);
+      return this.fallThrough(idx, st, ctx);
     }
     if (I.isJa(insn)) return [{ to: this.target(idx, I.jumpOffset(insn)), st }];
     return this.branch(idx, insn, st);
+  }
+
+  private fallThrough(idx: number, s: State, ctx: Ctx): { to: number; st: State; exit?: boolean }[] {
+    if (idx + 1 >= this.n) return this.options.fallOffEnd === 'exit' ? [{ to: -1, st: s, exit: ctx.depth === 0 }] : [];
+    return [{ to: idx + 1, st: s }];
   }
 
   private alu(insn: Insn, st: State): void {
@@ -622,8 +649,7 @@ export class Analyzer {
     const srcIsReg = I.usesSrcReg(insn);
     if (op === I.BPF_MOV) {
       if (!srcIsReg) {
-        const c = is64 ? S.konst(BigInt(insn.imm)) : S.konst(BigInt(insn.imm >>> 0));
-        this.setReg(st, d, num(c));
+        this.setReg(st, d, immVal(insn.imm, is64));
         return;
       }
       const s = this.options.lenientUninit && is64 && insn.off === 0 ? st.regs[insn.src] : this.readReg(st, insn.src);
@@ -650,7 +676,7 @@ export class Analyzer {
     const dv = this.readReg(st, d);
     let sv: Val;
     if (srcIsReg) sv = this.readReg(st, insn.src);
-    else sv = num(is64 ? S.konst(BigInt(insn.imm)) : S.konst(BigInt(insn.imm >>> 0)));
+    else sv = immVal(insn.imm, is64);
     const srcName = (): string => (srcIsReg ? reg(insn.src) : `${insn.imm}`);
     if (dv.t === 'num' && sv.t === 'num') {
       this.setReg(st, d, num(this.arith(op, insn, dv.v, sv.v, is64, srcIsReg ? insn.src : -1)));
@@ -884,7 +910,7 @@ export class Analyzer {
     if (base.t === 'stack') {
       v = this.readStack(st, base.frame ?? 0, lo, hi, width, insn.src);
     } else if (base.t === 'ctx') {
-      v = num(S.range(0n, width === 8 ? S.M64 : (1n << BigInt(width * 8)) - 1n, false));
+      v = widthVal(width);
       for (const p of this.platform.ctxPointers) {
         const overlaps = hi + BigInt(width) > BigInt(p.offset) && lo < BigInt(p.offset + p.size);
         if (!overlaps) continue;
@@ -893,7 +919,7 @@ export class Analyzer {
         } else v = ANY;
       }
     } else {
-      v = num(S.range(0n, width === 8 ? S.M64 : (1n << BigInt(width * 8)) - 1n, false));
+      v = widthVal(width);
     }
     if (sx && v.t === 'num') v = num(S.sext(v.v, (width * 8) as 8 | 16 | 32));
     else if (sx && v.t !== 'num') v = ANY;
@@ -902,7 +928,7 @@ export class Analyzer {
 
   private store(insn: Insn, st: State): void {
     const width = I.sizeBytes(insn.opcode);
-    const value: Val = I.isStoreReg(insn) ? this.readReg(st, insn.src) : num(S.konst(BigInt(insn.imm)));
+    const value: Val = I.isStoreReg(insn) ? this.readReg(st, insn.src) : immVal(insn.imm, true);
     const { base, lo, hi } = this.access(st, insn.dst, insn.off, width, true);
     if (base.t === 'stack') {
       this.writeStack(st, base.frame ?? 0, lo, hi, width, value);
@@ -992,7 +1018,7 @@ export class Analyzer {
     if (r6.t !== 'ctx') fail('legacy', `legacy packet loads need r6 to hold the context, but it is ${formatVal(r6)}`, [6]);
     if (I.opMode(insn.opcode) === I.BPF_IND) this.readNum(st, insn.src, 'legacy packet load index');
     const width = I.sizeBytes(insn.opcode);
-    st.regs[0] = num(S.range(0n, width === 8 ? S.M64 : (1n << BigInt(width * 8)) - 1n, false));
+    st.regs[0] = widthVal(width);
     for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
   }
 
@@ -1162,7 +1188,7 @@ export class Analyzer {
     const a = insn.dst;
     const srcIsReg = I.usesSrcReg(insn);
     const av = this.readReg(st, a);
-    const bv: Val = srcIsReg ? this.readReg(st, insn.src) : num(is32 ? S.konst(BigInt(insn.imm >>> 0)) : S.konst(BigInt(insn.imm)));
+    const bv: Val = srcIsReg ? this.readReg(st, insn.src) : immVal(insn.imm, !is32);
     const cond = (): string => this.condText(idx);
     const neg: CmpOp | 'nset' = op === 'nset' ? 'set' : S.NEGATE[op];
     const taken = this.assume(st, op, a, srcIsReg ? insn.src : -1, av, bv, is32);
