@@ -1,7 +1,7 @@
 /**
  * Links pass-one units into one Image.
  *
- * Layout rule (mirrors /work/shared/bench/riscv/link.ld): output sections are taken in
+ * Layout rule (mirrors the linker script of ../shared/bench/riscv and test/support/link.ld): output sections are taken in
  * `sectionOrder` (then any others in order of first appearance); the first is placed at `base`,
  * each following one at the first 4 KiB boundary after the end of the previous one, unless
  * `sectionAddresses` fixes its address. Inside an output section the files' chunks follow
