@@ -278,9 +278,8 @@ export class Hart implements CodeCacheOwner {
     m.gMode = Number(this.hgatp >> 60n); m.gRoot = Number(this.hgatp & ((1n << 44n) - 1n)) * 4096; m.vmid = Number((this.hgatp >> 44n) & 0x3fffn);
     m.sum = this.mstatusSUM; m.mxr = this.mstatusMXR; m.vsum = this.vsSUM; m.vmxr = this.vsMXR;
     m.clearHost();
-    const locked = m.pmp.anyLocked;
-    this.fphys = this.priv === PRV_M && !locked;
-    this.dphys = this.dataPriv === PRV_M && !locked;
+    this.fphys = this.priv === PRV_M && !m.pmp.anyLocked;
+    this.dphys = this.dataPriv === PRV_M && m.pmp.mDataUnchecked;
     this.intCheck = true;
   }
 

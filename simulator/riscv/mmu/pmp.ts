@@ -20,6 +20,13 @@ export class Pmp {
   private active: { lo: number; hi: number; cfg: number }[] = [];
   /** Some active entry has L set (then M-mode accesses are checked too). */
   anyLocked = false;
+  /**
+   * M-mode data accesses cannot be refused: no entry is locked and every entry's bounds are
+   * multiples of 8, so no naturally aligned access of up to 8 bytes can straddle an entry (a
+   * partial match fails even in M-mode). Misaligned accesses are split into single bytes, as the
+   * spec allows. Instruction fetches (4-byte aligned, 4-byte grain) only need `!anyLocked`.
+   */
+  mDataUnchecked = true;
   /** Bumped on every change (host-side caches keyed on PMP state compare it). */
   version = 0;
 
@@ -55,6 +62,7 @@ export class Pmp {
   private recompute(): void {
     this.active = [];
     this.anyLocked = false;
+    let aligned8 = true;
     for (let i = 0; i < 64; i++) {
       const c = this.cfg[i];
       const a = (c >> 3) & 3;
@@ -71,8 +79,12 @@ export class Pmp {
       const nlo = lo >= BigInt(LIMIT) ? LIMIT : Number(lo);
       const nhi = hi >= BigInt(LIMIT) ? LIMIT : Number(hi);
       if (c & PMP_L) this.anyLocked = true;
-      if (nhi > nlo) this.active.push({ lo: nlo, hi: nhi, cfg: c }); // an empty range matches nothing
+      if (nhi > nlo) {
+        this.active.push({ lo: nlo, hi: nhi, cfg: c }); // an empty range matches nothing
+        if (nlo % 8 !== 0 || nhi % 8 !== 0) aligned8 = false;
+      }
     }
+    this.mDataUnchecked = !this.anyLocked && aligned8;
     this.version++;
   }
 

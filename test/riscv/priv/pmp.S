@@ -1,6 +1,6 @@
 # PMP (priv 1.12, 3.7): NA4, NAPOT and TOR regions; the lowest-numbered matching entry decides;
 # an access that only partly overlaps that entry fails; S/U fail when no entry matches (some are
-# configured) while M succeeds; M ignores unlocked entries; L locks an entry (and the address
+# configured) while M succeeds; M ignores unlocked entries (but not a partial match); L locks an entry (and the address
 # below a locked TOR entry) and applies it to M; implicit page-table reads are checked (access
 # fault of the original access type); fetch/load/store access faults with mtval. Traps go to M.
   .include "penv.S"
@@ -51,6 +51,9 @@
   sd    t0, 0(s2)             # M: no match succeeds
   sd    t0, 0(s1)             # M: unlocked R-only entry does not apply
   sw    t0, 8(s0)
+  FAULT L_1a, 5, ld t1, 8(s0)   # M too: 8 bytes, unlocked NA4 entry 0 covers 4 (a partial match fails irrespective of L)
+  addi  t1, s0, 8
+  EXPECT_EQ s10, t1
   ld    t1, 0(s1)
   EXPECT t1, 0x5a
   li    t0, 0x1234
