@@ -21,6 +21,10 @@ const common = {
 const entries = [
   { in: 'simulator/cli/bin.ts', out: 'dist/cli.js', executable: true },
   { in: 'bench/main.ts', out: 'dist/bench.js', executable: false },
+  { in: 'server/main.ts', out: 'dist/server.js', executable: false },
+  { in: 'debug-adapter/main.ts', out: 'dist/debugAdapter.js', executable: false },
+  // The extension host provides `vscode`; everything else is bundled.
+  { in: 'client/extension.ts', out: 'dist/extension.js', executable: false, external: ['vscode'] },
 ];
 
 // The sources are ES modules ("type": "module"); the bundles are CommonJS, which is what VS Code
@@ -34,5 +38,6 @@ await Promise.all(present.map((e) => build({
   entryPoints: [e.in],
   outfile: e.out,
   banner: e.executable ? { js: '#!/usr/bin/env node' } : undefined,
+  external: e.external,
 })));
 for (const e of present) if (e.executable) chmodSync(e.out, 0o755);
