@@ -131,6 +131,12 @@ export class Bus {
     this.markFlag(w.address, w.size, PF_WATCH);
   }
 
+  /** Removes one watch added with addWatch (a debugger's data breakpoint); its pages stay flagged (a flag only costs the slow path). */
+  removeWatch(w: Watch): void {
+    const i = this.watches.indexOf(w);
+    if (i >= 0) this.watches.splice(i, 1);
+  }
+
   clearWatches(): void {
     this.watches.length = 0;
     const pf = this.ram.pageFlags;

@@ -101,7 +101,8 @@ export interface MachineConfig {
 
 const HTIF_CONSOLE_PUTCHAR = 0x0101n; // device 1 (console), command 1 (write a character)
 
-export type StopReason = 'pass' | 'fail' | 'trap' | 'limit' | 'halt' | 'reset';
+/** 'debug': a debugger asked for the stop (breakpoint, pause) through requestStop. */
+export type StopReason = 'pass' | 'fail' | 'trap' | 'limit' | 'halt' | 'reset' | 'debug';
 
 export interface RunResult {
   reason: StopReason;

@@ -13,6 +13,8 @@ import type { JsonValue } from '../scenario/rules';
 import { buildImage, type FileReader } from './image';
 import { collectMetrics } from './metrics';
 import type { MachineConfig as ScenarioMachine, StopConfig } from '../scenario';
+import type { Image } from '../riscv/image';
+import type { TraceBuffer } from '../trace';
 
 export type ScenarioStatus = 'pass' | 'fail' | 'error';
 
@@ -31,6 +33,8 @@ export interface ScenarioRunOptions {
   engine?: 'compiled' | 'interpreter';
   /** Receives the program's console bytes as they are written. */
   console?: (byte: number) => void;
+  /** The machine's trace buffer (default: the machine's own, off unless someone subscribes). */
+  trace?: TraceBuffer;
 }
 
 function errorReport(scenario: Scenario | undefined, diagnostics: Diagnostic[]): ScenarioReport {
@@ -46,11 +50,34 @@ function atReference(d: Diagnostic, range: SourceRange | undefined): Diagnostic 
   return range && d.range.line === 1 && d.range.column === 1 && d.code !== undefined ? { ...d, range } : d;
 }
 
-export function runScenario(text: string, file: string, read: FileReader, options: ScenarioRunOptions = {}): ScenarioReport {
+/**
+ * A scenario set up and ready to run: the machine configured and loaded (and the hypervisor booted
+ * with its callbacks registered), not started. `finish` turns the result of running it (in one go
+ * or in pieces whose results are summed) into the report. The debug adapter runs prepared
+ * scenarios under its own control; `runScenario` runs them to the end.
+ */
+export interface PreparedScenario {
+  scenario: Scenario;
+  /** Warnings found while preparing (errors make `prepareScenario` return a report instead). */
+  diagnostics: Diagnostic[];
+  machine: Machine;
+  hypervisor: Hypervisor | undefined;
+  /** The loaded program images: the bare-metal program, or each VM's guest image in VM order. */
+  images: Image[];
+  /** The scenario's instruction limit. */
+  maxInstructions: bigint;
+  /** Runs the machine (through the hypervisor when there is one). */
+  run(options: { maxInstructions?: bigint }): RunResult;
+  /** Metrics, expectations and status of a run that ended with `result`. */
+  finish(result: RunResult): ScenarioReport;
+}
+
+/** Loads, checks and sets up a scenario; a report with status 'error' when it cannot run. */
+export function prepareScenario(text: string, file: string, read: FileReader, options: ScenarioRunOptions = {}): PreparedScenario | ScenarioReport {
   const loaded = parseScenario(text, file);
   const { scenario, ranges } = loaded;
   if (hasErrors(loaded.diagnostics)) return errorReport(scenario, loaded.diagnostics);
-  if (scenario.kind === 'hypervisor') return runHypervisorScenario(scenario, loaded.diagnostics, ranges, file, read, options);
+  if (scenario.kind === 'hypervisor') return prepareHypervisorScenario(scenario, loaded.diagnostics, ranges, file, read, options);
   const { program, machine: config, stop } = scenario;
   // Said plainly rather than ignored: the machine always stops when the program writes tohost.
   if (!stop.onTohost) loaded.diagnostics.push(notYet(ranges.get('/stop/onTohost'), file, 'stop.onTohost = false is not supported yet; the run stops when the program writes tohost'));
@@ -69,18 +96,28 @@ export function runScenario(text: string, file: string, read: FileReader, option
   const machine = machineFor(config, options, program.mode === 'S' ? 'sbi' : 'none');
   machine.load(built.image);
   armTimeLimit(machine, stop);
-  const result = machine.run({ maxInstructions: BigInt(stop.maxInstructions) });
+  const diagnostics = [...loaded.diagnostics, ...buildDiagnostics];
+  return {
+    scenario, diagnostics, machine, hypervisor: undefined, images: [built.image], maxInstructions: BigInt(stop.maxInstructions),
+    run: (o) => machine.run(o),
+    finish: (result) => {
+      const metrics = collectMetrics(machine);
+      metrics.set('instructions.total', Number(result.instret));
+      metrics.set('cycles.total', result.cycles);
+      if (result.failCode !== undefined) metrics.set('program.failed_test', result.failCode);
+      metrics.set('program.passed', result.reason === 'pass' ? 1 : 0);
+      const expectations = evaluateExpectations(scenario.expect, metrics);
+      const programFailed = result.reason === 'fail' || result.reason === 'trap';
+      const status: ScenarioStatus = programFailed || expectations.some((e) => !e.pass) ? 'fail' : 'pass';
+      return { scenario, diagnostics, result, metrics, expectations, status };
+    },
+  };
+}
 
-  const metrics = collectMetrics(machine);
-  metrics.set('instructions.total', Number(result.instret));
-  metrics.set('cycles.total', result.cycles);
-  if (result.failCode !== undefined) metrics.set('program.failed_test', result.failCode);
-  metrics.set('program.passed', result.reason === 'pass' ? 1 : 0);
-
-  const expectations = evaluateExpectations(scenario.expect, metrics);
-  const programFailed = result.reason === 'fail' || result.reason === 'trap';
-  const status: ScenarioStatus = programFailed || expectations.some((e) => !e.pass) ? 'fail' : 'pass';
-  return { scenario, diagnostics: [...loaded.diagnostics, ...buildDiagnostics], result, metrics, expectations, status };
+export function runScenario(text: string, file: string, read: FileReader, options: ScenarioRunOptions = {}): ScenarioReport {
+  const prepared = prepareScenario(text, file, read, options);
+  if (!('machine' in prepared)) return prepared;
+  return prepared.finish(prepared.run({ maxInstructions: prepared.maxInstructions }));
 }
 
 /**
@@ -88,8 +125,8 @@ export function runScenario(text: string, file: string, read: FileReader, option
  * hypervisor on a machine configured from the scenario, runs until every VM has stopped (or a
  * stop condition) and reports the machine's and each VM's metrics.
  */
-function runHypervisorScenario(scenario: HypervisorScenario, loadedDiagnostics: Diagnostic[], ranges: ReadonlyMap<string, SourceRange>, file: string,
-  read: FileReader, options: ScenarioRunOptions): ScenarioReport {
+function prepareHypervisorScenario(scenario: HypervisorScenario, loadedDiagnostics: Diagnostic[], ranges: ReadonlyMap<string, SourceRange>, file: string,
+  read: FileReader, options: ScenarioRunOptions): PreparedScenario | ScenarioReport {
   const diagnostics = [...loadedDiagnostics];
   const dir = path.dirname(file);
   const specs: VmSpec[] = [];
@@ -159,16 +196,20 @@ function runHypervisorScenario(scenario: HypervisorScenario, loadedDiagnostics: 
   });
   if (rejected) return errorReport(scenario, diagnostics);
   armTimeLimit(machine, scenario.stop);
-  const result = hv.run({ maxInstructions: BigInt(scenario.stop.maxInstructions) });
-
-  const sorted = collectMetrics(machine, hv.metrics());
-  sorted.set('instructions.total', Number(result.instret));
-  sorted.set('cycles.total', result.cycles);
-  sorted.set('program.passed', result.reason === 'pass' ? 1 : 0);
-  const expectations = evaluateExpectations(scenario.expect, sorted);
-  const vmFailed = hv.vms.some((vm) => vm.state === 'crashed' || vm.state === 'failed');
-  const status: ScenarioStatus = vmFailed || result.reason === 'fail' || result.reason === 'trap' || expectations.some((e) => !e.pass) ? 'fail' : 'pass';
-  return { scenario, diagnostics, result, metrics: sorted, expectations, status };
+  return {
+    scenario, diagnostics, machine, hypervisor: hv, images: specs.map((sp) => sp.image), maxInstructions: BigInt(scenario.stop.maxInstructions),
+    run: (o) => hv.run(o),
+    finish: (result) => {
+      const sorted = collectMetrics(machine, hv.metrics());
+      sorted.set('instructions.total', Number(result.instret));
+      sorted.set('cycles.total', result.cycles);
+      sorted.set('program.passed', result.reason === 'pass' ? 1 : 0);
+      const expectations = evaluateExpectations(scenario.expect, sorted);
+      const vmFailed = hv.vms.some((vm) => vm.state === 'crashed' || vm.state === 'failed');
+      const status: ScenarioStatus = vmFailed || result.reason === 'fail' || result.reason === 'trap' || expectations.some((e) => !e.pass) ? 'fail' : 'pass';
+      return { scenario, diagnostics, result, metrics: sorted, expectations, status };
+    },
+  };
 }
 
 /** One machine built from a scenario's `machine` section, for both kinds of scenario. */
@@ -182,6 +223,7 @@ function machineFor(config: ScenarioMachine, options: ScenarioRunOptions, firmwa
     firmware,
     engine: options.engine ?? 'compiled',
     console: options.console,
+    trace: options.trace,
   });
   return machine;
 }

@@ -72,6 +72,24 @@ export interface VmExitTrap {
   gva: boolean;
 }
 
+/**
+ * A debugger's seam into `run()` (the debug adapter installs one; `undefined` costs one field read
+ * per block). Consulted at instruction boundaries: at every block entry, and at every instruction
+ * when `singleStep` is set. Compiled blocks never run across an address in `addresses`, and a
+ * block starting at one is executed instruction by instruction, so a breakpoint inside a loop
+ * body is seen on every iteration.
+ */
+export interface DebugHook {
+  /** Addresses (pc as the hart holds it, signed) `atBoundary` must see; change it only with `flushCodeCache()` on every hart. */
+  readonly addresses: ReadonlySet<number>;
+  /** Execute one instruction at a time (instruction stepping, run-to-address of one hart). */
+  readonly singleStep: boolean;
+  /** Before the instruction at `pc` executes: true stops `run()` here (the instruction does not execute). */
+  atBoundary(hart: Hart, pc: number): boolean;
+  /** After a successful data load from physical `pa` (interpreter path only: compiled loads bypass it). */
+  onLoad?: (hart: Hart, pa: number, size: number) => void;
+}
+
 const TWO32 = 4294967296;
 const SAFE_HI = 0x200000; // |hi| < 2^21  <=>  |value| < 2^53
 
@@ -184,6 +202,8 @@ export class Hart implements CodeCacheOwner {
    * architecturally (sepc, scause, stval, htval, htinst, hstatus.SPV/SPVP/GVA, stvec).
    */
   vmExitHook: ((hart: Hart, exit: VmExitTrap) => boolean) | undefined = undefined;
+  /** The debugger's hook (see DebugHook), or undefined. */
+  debug: DebugHook | undefined = undefined;
   /** The MMU, PMP and modelled TLB (`mmu.flush(kind, scope)` for SBI RFENCE; `mmu.counters`). */
   readonly mmu: Mmu;
 
@@ -490,6 +510,7 @@ export class Hart implements CodeCacheOwner {
       if (pa < 0) return false;
       if (!this.bus.read(pa, size)) return this.accessFault(lo, hi, Cause.LoadAccessFault);
       vlo = this.bus.rlo; vhi = this.bus.rhi;
+      if (this.debug?.onLoad !== undefined) this.debug.onLoad(this, pa, size);
     } else {
       vlo = 0; vhi = 0;
       for (let i = 0; i < size; i++) {
@@ -611,9 +632,11 @@ export class Hart implements CodeCacheOwner {
     let done = 0;
     this.brk = false;
     this.intCheck = true;
+    const dbg = this.debug;
     if (this.engine === 'interpreter') {
       while (done < budget && !this.brk) {
         if (this.intCheck && this.checkInterrupts()) continue;
+        if (dbg !== undefined && (dbg.singleStep || dbg.addresses.has(this.pc)) && dbg.atBoundary(this, this.pc)) { this.brk = true; break; }
         if (this.step()) done++;
       }
       return done;
@@ -622,6 +645,12 @@ export class Hart implements CodeCacheOwner {
     while (done < budget && !this.brk) {
       if (this.intCheck && this.checkInterrupts()) continue;
       const pc = this.pc;
+      // One instruction at a time when the debugger watches this boundary (see DebugHook).
+      let oneByOne = false;
+      if (dbg !== undefined && (dbg.singleStep || dbg.addresses.has(pc))) {
+        if (dbg.atBoundary(this, pc)) { this.brk = true; break; }
+        oneByOne = true;
+      }
       let pa: number;
       if (this.fphys) pa = pc;
       else {
@@ -632,6 +661,7 @@ export class Hart implements CodeCacheOwner {
           if (pa < 0) { this.raise(pc); continue; }
         }
       }
+      if (oneByOne) { if (this.stepAt(pc, pa)) done++; continue; }
       let b: Block | null | undefined = this.blocks.get(pa);
       if (b === undefined || b.pc !== pc) b = this.compile(pc, pa);
       const left = budget - done;
