@@ -1,0 +1,284 @@
+/**
+ * A model of the machine code of one pass-one unit, for the kernel checks: per section, the
+ * machine instructions in address order with the labels at each address, the control flow
+ * between them (fall-through, branches and jumps to labels of the same section), and a linear
+ * register analysis that tells which symbols' addresses and which constants a register may hold.
+ *
+ * The analysis is deliberately simple and documented in docs/kernel-checks.md: it walks each
+ * section once in address order, forgets everything after an unconditional jump or return, and
+ * forgets caller-saved registers across calls.
+ */
+import type { SourceRange } from '../../simulator/diagnostics';
+import type { MachineInstr } from '../../simulator/riscv/asm/machine';
+import { forEachSymbol, type Expr } from '../../simulator/riscv/asm/syntax';
+import type { FileUnit } from '../../simulator/riscv/asm/units';
+
+export interface FlowInsn {
+  index: number;
+  offset: number;
+  mi: MachineInstr;
+  name: string;
+  range: SourceRange;
+  /** Control-flow successors (indexes); `exit` marks a way out of what this section shows. */
+  next: number[];
+  exit?: 'return' | 'jump-away' | 'end';
+  prev: number[];
+  /** Register facts before this instruction. */
+  before: RegFacts;
+}
+
+export interface RegFacts {
+  /** Symbols whose address (plus anything) a register may hold, by register number. */
+  symbols: (ReadonlySet<string> | undefined)[];
+  /** Known constant values, by register number. */
+  constants: (bigint | undefined)[];
+}
+
+export interface FlowSection {
+  name: string;
+  insns: FlowInsn[];
+  /** Labels (symbol names) defined at an instruction, by instruction index. */
+  labels: Map<number, string[]>;
+}
+
+export interface FlowUnit {
+  unit: FileUnit;
+  sections: FlowSection[];
+}
+
+const RA = 1;
+/** Registers a call may change (psABI caller-saved): ra, t0-t6, a0-a7. */
+const CALLER_SAVED = [1, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 28, 29, 30, 31];
+
+export function symbolsOf(e: Expr | undefined): string[] {
+  const out: string[] = [];
+  if (e) forEachSymbol(e, (n) => out.push(n));
+  return out;
+}
+
+/** A constant expression's value using the unit's `.equ` values; undefined when not constant. */
+export function constValue(e: Expr, unit: FileUnit, depth = 0): bigint | undefined {
+  if (depth > 32) return undefined;
+  switch (e.kind) {
+    case 'num':
+      return e.value;
+    case 'sym': {
+      const s = unit.symbols.get(e.name);
+      if (s?.value && s.value.section === undefined) return s.value.v;
+      if (s?.expr) return constValue(s.expr, unit, depth + 1);
+      return undefined;
+    }
+    case 'unary': {
+      const v = constValue(e.arg, unit, depth + 1);
+      if (v === undefined) return undefined;
+      return e.op === '-' ? -v : e.op === '~' ? ~v : e.op === '!' ? (v === 0n ? 1n : 0n) : v;
+    }
+    case 'binary': {
+      const a = constValue(e.left, unit, depth + 1);
+      const b = constValue(e.right, unit, depth + 1);
+      if (a === undefined || b === undefined) return undefined;
+      switch (e.op) {
+        case '+': return a + b;
+        case '-': return a - b;
+        case '*': return a * b;
+        case '/': return b === 0n ? undefined : a / b;
+        case '%': return b === 0n ? undefined : a % b;
+        case '<<': return b >= 0n && b < 64n ? a << b : undefined;
+        case '>>': return b >= 0n && b < 64n ? a >> b : undefined;
+        case '|': return a | b;
+        case '&': return a & b;
+        case '^': return a ^ b;
+        default: return undefined;
+      }
+    }
+    default:
+      return undefined;
+  }
+}
+
+function immConst(mi: MachineInstr, unit: FileUnit): bigint | undefined {
+  const imm = mi.imm;
+  if (!imm) return undefined;
+  if (imm.value !== undefined) return imm.value;
+  if (imm.kind === 'imm12' || imm.kind === 'shamt6' || imm.kind === 'shamt5' || imm.kind === 'uimm5' || imm.kind === 'uimm20') return imm.expr ? constValue(imm.expr, unit) : undefined;
+  return undefined;
+}
+
+const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+const s32 = (v: bigint): bigint => BigInt.asIntN(32, v);
+
+/** The constant an instruction leaves in rd, given constant inputs (undefined = unknown). */
+function constResult(mi: MachineInstr, a: bigint | undefined, b: bigint | undefined, imm: bigint | undefined): bigint | undefined {
+  const n = mi.def.name;
+  if (n === 'lui') return imm === undefined ? undefined : s64(s32(imm << 12n));
+  const useImm = mi.def.format === 'I' || mi.def.format === 'SH6' || mi.def.format === 'SH5';
+  const y = useImm ? imm : b;
+  if (a === undefined || y === undefined) return undefined;
+  switch (n) {
+    case 'addi': case 'add': return s64(a + y);
+    case 'addiw': case 'addw': return s32(a + y);
+    case 'sub': return s64(a - y);
+    case 'ori': case 'or': return a | y;
+    case 'andi': case 'and': return a & y;
+    case 'xori': case 'xor': return a ^ y;
+    case 'slli': case 'sll': return s64(a << (y & 63n));
+    case 'srli': case 'srl': return BigInt.asUintN(64, a) >> (y & 63n);
+    case 'srai': case 'sra': return s64(a) >> (y & 63n);
+    case 'slliw': return s32(a << (y & 31n));
+    default: return undefined;
+  }
+}
+
+/** The register an instruction writes, if any. */
+export function writtenRegister(mi: MachineInstr): number | undefined {
+  switch (mi.def.format) {
+    case 'STORE': case 'B': case 'FENCE': case 'NONE': case 'SFENCE': case 'HSV':
+      return undefined;
+    default:
+      return mi.rd;
+  }
+}
+
+function targetOf(mi: MachineInstr): string | undefined {
+  const e = mi.imm?.expr;
+  return e?.kind === 'sym' ? e.name : undefined;
+}
+
+const EMPTY: RegFacts = { symbols: [], constants: [] };
+
+export function buildFlow(unit: FileUnit): FlowUnit {
+  const sections: FlowSection[] = [];
+  for (const chunk of unit.chunks.values()) {
+    const insns: FlowInsn[] = [];
+    const byOffset = new Map<number, number>();
+    for (const item of chunk.items) {
+      if (item.kind !== 'insn') continue;
+      item.instrs.forEach((mi, k) => {
+        const offset = item.offset + 4 * k;
+        byOffset.set(offset, insns.length);
+        insns.push({ index: insns.length, offset, mi, name: mi.def.name, range: item.range, next: [], prev: [], before: EMPTY });
+      });
+    }
+    if (!insns.length) continue;
+    const labels = new Map<number, string[]>();
+    for (const s of unit.symbols.values()) {
+      if (s.section !== chunk.name || s.offset === undefined) continue;
+      // A label at the end of the section, or between data, is at the next instruction if any.
+      const at = byOffset.get(s.offset);
+      if (at === undefined) continue;
+      labels.set(at, [...(labels.get(at) ?? []), s.name]);
+    }
+    const indexOf = (name: string | undefined): number | undefined => {
+      if (name === undefined) return undefined;
+      const s = unit.symbols.get(name);
+      return s?.section === chunk.name && s.offset !== undefined ? byOffset.get(s.offset) : undefined;
+    };
+    for (const insn of insns) {
+      const { mi } = insn;
+      const fall = insn.index + 1 < insns.length ? insn.index + 1 : undefined;
+      const fallOrEnd = (): void => {
+        if (fall !== undefined) insn.next.push(fall);
+        else insn.exit = 'end';
+      };
+      const name = insn.name;
+      if (name === 'mret' || name === 'sret') insn.exit = 'return';
+      else if (mi.def.format === 'B') {
+        fallOrEnd();
+        const t = indexOf(targetOf(mi));
+        if (t !== undefined) insn.next.push(t);
+        else insn.exit = 'jump-away';
+      } else if (name === 'jal') {
+        if (mi.rd === 0) {
+          const t = indexOf(targetOf(mi));
+          if (t !== undefined) insn.next.push(t);
+          else insn.exit = 'jump-away';
+        } else fallOrEnd();
+      } else if (name === 'jalr') {
+        if (mi.rd === 0) insn.exit = mi.rs1 === RA ? 'return' : 'jump-away';
+        else fallOrEnd();
+      } else fallOrEnd();
+    }
+    for (const insn of insns) for (const n of insn.next) insns[n].prev.push(insn.index);
+    analyseRegisters(insns, unit);
+    sections.push({ name: chunk.name, insns, labels });
+  }
+  return { unit, sections };
+}
+
+/** One linear walk in address order computing `before` for every instruction. */
+function analyseRegisters(insns: FlowInsn[], unit: FileUnit): void {
+  let symbols: (ReadonlySet<string> | undefined)[] = [];
+  let constants: (bigint | undefined)[] = [];
+  for (const insn of insns) {
+    constants[0] = 0n;
+    symbols[0] = undefined;
+    insn.before = { symbols: symbols.slice(), constants: constants.slice() };
+    const { mi } = insn;
+    const rd = writtenRegister(mi);
+    const stop = (mi.def.name === 'jal' || mi.def.name === 'jalr') && mi.rd === 0;
+    if (stop || mi.def.name === 'mret' || mi.def.name === 'sret') {
+      symbols = [];
+      constants = [];
+      continue;
+    }
+    if (mi.def.name === 'jal' || mi.def.name === 'jalr') {
+      for (const r of CALLER_SAVED) {
+        symbols[r] = undefined;
+        constants[r] = undefined;
+      }
+      continue;
+    }
+    if (rd === undefined || rd === 0) continue;
+    const fmt = mi.def.format;
+    const fromImm = symbolsOf(mi.imm?.expr);
+    if (fmt === 'LOAD' || fmt === 'AMO' || fmt === 'LR' || fmt === 'HLV' || fmt === 'CSR' || fmt === 'CSRI') {
+      symbols[rd] = undefined;
+      constants[rd] = undefined;
+      continue;
+    }
+    const src = new Set<string>(fromImm);
+    if (fmt !== 'U' && mi.rs1 !== undefined) for (const s of symbols[mi.rs1] ?? []) src.add(s);
+    if (fmt === 'R' && mi.rs2 !== undefined) for (const s of symbols[mi.rs2] ?? []) src.add(s);
+    const a = mi.rs1 !== undefined ? constants[mi.rs1] : undefined;
+    const b = mi.rs2 !== undefined ? constants[mi.rs2] : undefined;
+    constants[rd] = fmt === 'U' && mi.def.name === 'auipc' ? undefined : constResult(mi, a, b, immConst(mi, unit));
+    symbols[rd] = src.size ? src : undefined;
+  }
+}
+
+// ---- CSR accesses ---------------------------------------------------------------------------
+
+export interface CsrWrite {
+  csr: number;
+  /** write: the whole register; set/clear: the bits of `mask`. */
+  kind: 'write' | 'set' | 'clear';
+  /** The value written or the mask, when known. */
+  value?: bigint;
+  /** The source register (undefined for the immediate forms). */
+  source?: number;
+}
+
+/** The CSR write an instruction performs, if it writes one (csrrs/csrrc with x0 only read). */
+export function csrWrite(insn: FlowInsn, unit: FileUnit): CsrWrite | undefined {
+  const { mi } = insn;
+  if (mi.csr === undefined) return undefined;
+  const regValue = mi.rs1 !== undefined ? insn.before.constants[mi.rs1] : undefined;
+  switch (mi.def.name) {
+    case 'csrrw':
+      return { csr: mi.csr, kind: 'write', value: regValue, source: mi.rs1 };
+    case 'csrrs':
+    case 'csrrc':
+      if (mi.rs1 === 0) return undefined;
+      return { csr: mi.csr, kind: mi.def.name === 'csrrs' ? 'set' : 'clear', value: regValue, source: mi.rs1 };
+    case 'csrrwi':
+      return { csr: mi.csr, kind: 'write', value: immConst(mi, unit) };
+    case 'csrrsi':
+    case 'csrrci': {
+      const v = immConst(mi, unit);
+      if (v === 0n) return undefined;
+      return { csr: mi.csr, kind: mi.def.name === 'csrrsi' ? 'set' : 'clear', value: v };
+    }
+    default:
+      return undefined;
+  }
+}
