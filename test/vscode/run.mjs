@@ -1,0 +1,159 @@
+// Tests in a real VS Code: code-server (VS Code in the browser with a real Node extension host)
+// with the packaged hyperlab.vsix installed, driven by Debian's Chromium through playwright-core.
+//   1. the extension-host mocha suite (test/vscode/suite/), run through the workbench's smoke-test
+//      driver payload with the installed extension as the development extension, so the suite
+//      exercises exactly the files in the .vsix;
+//   2. the Playwright UI test (test/vscode/ui.mjs) against a second, fresh code-server.
+// Everything it starts runs in its own process group and is ended on every exit path.
+// Screenshots go to .test-artifacts/vscode/. Exits non-zero on any failure; the last line is
+// `N passed, M failed`.
+//
+// Options: --only suite|ui   run one part
+//          --grep TEXT       only suite tests whose full title contains TEXT (mocha --grep)
+//          --repackage       package even when hyperlab.vsix looks fresh
+//          --vsix FILE       test this .vsix instead of packaging the repository
+//          --keep            keep the temp profiles (code-server logs) for inspection
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { format } from 'node:util';
+import { parseArgs } from 'node:util';
+import { bundleSuite } from './bundle-suite.mjs';
+import { ensureTestEnv, ensureVsix, freePort, installVsix, launchChromium, makeProfile, removeProfile, repoRoot, startCodeServer } from './env.mjs';
+import { runUiTests } from './ui.mjs';
+
+const SUITE_TIMEOUT_MS = 300_000;
+const fixtures = path.join(repoRoot, 'test', 'vscode', 'fixtures');
+const artifacts = path.join(repoRoot, '.test-artifacts', 'vscode');
+
+const { values: opts } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    grep: { type: 'string' },
+    repackage: { type: 'boolean', default: false },
+    vsix: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+if (opts.only && !['suite', 'ui'].includes(opts.only)) {
+  console.error(`--only must be 'suite' or 'ui', not '${opts.only}'`);
+  process.exit(2);
+}
+
+const log = (...a) => console.log(`[vscode] ${format(...a)}`);
+const cleanups = [];
+let cleaningUp;
+function cleanup() {
+  // Runs once even when a signal arrives while the normal path is already cleaning up.
+  cleaningUp ??= (async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        log(`cleanup: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+  })();
+  return cleaningUp;
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    log(`${sig}: ending everything this run started`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+let passed = 0;
+let failed = 0;
+
+/** Starts a code-server on a fresh profile with the .vsix installed. */
+async function freshCodeServer(env, vsix, name, serverOptions) {
+  const profile = makeProfile(`hyperlab-${name}-`);
+  cleanups.push(() => (opts.keep ? log(`kept ${profile.dir}`) : removeProfile(profile)));
+  const extensionDir = installVsix(env, profile, vsix);
+  log(`${name}: installed ${path.basename(extensionDir)} into ${profile.extensions}`);
+  const port = await freePort();
+  const server = await startCodeServer(env, profile, { port, ...serverOptions });
+  cleanups.push(server.stop);
+  log(`${name}: code-server (pid ${server.pid}) at ${server.url}; log ${profile.log}`);
+  const browser = await launchChromium(env, profile);
+  cleanups.push(() => browser.close());
+  return { profile, extensionDir, server, browser };
+}
+
+/** The extension-host suite: resolves with mocha's counts as the suite reported them. */
+async function runSuite(env, vsix) {
+  const testsPath = await bundleSuite();
+  const { extensionDir, server, browser } = await freshCodeServer(env, vsix, 'suite', {
+    workspace: fixtures,
+    smokeTestDriver: true,
+    extraEnv: opts.grep ? { HYPERLAB_SUITE_GREP: opts.grep } : {},
+  });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  let counts;
+  const lines = [];
+  let resolveExit;
+  const exited = new Promise((resolve) => (resolveExit = resolve));
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const text = format(...(Array.isArray(args) ? args : [args]));
+    lines.push(text);
+    // The suite's index prints one machine-readable summary line; everything else is mocha's.
+    const m = /^HYPERLAB-SUITE (\{.*\})$/.exec(text);
+    if (m) counts = JSON.parse(m[1]);
+    else for (const line of text.split('\n')) console.log(`  ${line}`);
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
+  const remote = (p) => `vscode-remote://127.0.0.1:${new URL(server.url).port}${p}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(extensionDir)],
+    ['extensionTestsPath', remote(testsPath)],
+    ['skipWelcome', 'true'],
+  ];
+  const url = `${server.url}/?folder=${encodeURIComponent(fixtures)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const started = Date.now();
+  await page.goto(url);
+  const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), SUITE_TIMEOUT_MS))]);
+  log(`suite: extension host exited with ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (code === 'timeout') {
+    await page.screenshot({ path: path.join(artifacts, 'suite-timeout.png') }).catch(() => {});
+    return { passed: counts?.passed ?? 0, failed: (counts?.failed ?? 0) + 1, note: `no exit within ${SUITE_TIMEOUT_MS / 1000} s` };
+  }
+  if (!counts) {
+    // The suite never reported (it could not load, or run() threw before mocha ran).
+    return { passed: 0, failed: 1, note: `the suite did not run (exit ${code}); last output:\n${lines.slice(-20).join('\n')}` };
+  }
+  if (code !== 0 && counts.failed === 0) return { ...counts, failed: 1, note: `exit ${code} with no failing test` };
+  return counts;
+}
+
+async function runUi(env, vsix) {
+  const { server, browser } = await freshCodeServer(env, vsix, 'ui', { workspace: fixtures });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const results = await runUiTests({ page, url: `${server.url}/?folder=${encodeURIComponent(fixtures)}`, artifacts, log });
+  for (const r of results) console.log(`  ${r.ok ? '✔' : '✘'} ${r.name}${r.ok ? '' : `\n      ${r.error}`}`);
+  return { passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length };
+}
+
+try {
+  mkdirSync(artifacts, { recursive: true });
+  const env = ensureTestEnv(log);
+  const vsix = opts.vsix ? path.resolve(opts.vsix) : ensureVsix(log, { force: opts.repackage });
+  for (const [part, fn] of [['suite', runSuite], ['ui', runUi]]) {
+    if (opts.only && opts.only !== part) continue;
+    try {
+      const r = await fn(env, vsix);
+      passed += r.passed;
+      failed += r.failed;
+      log(`${part}: ${r.passed} passed, ${r.failed} failed${r.note ? ` — ${r.note}` : ''}`);
+    } catch (e) {
+      failed += 1;
+      log(`${part}: could not run: ${e instanceof Error ? e.stack : e}`);
+    }
+  }
+} catch (e) {
+  failed += 1;
+  log(`setup failed: ${e instanceof Error ? e.message : e}`);
+} finally {
+  await cleanup();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
