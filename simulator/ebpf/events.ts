@@ -45,8 +45,11 @@ export interface EventSpec {
  */
 export type HelperArg = 'scalar' | 'map' | 'map-key' | 'map-value' | 'mem' | 'uninit-mem' | 'size' | 'size-or-zero' | 'guest-addr';
 
-/** What r0 holds after the call: a number, or a pointer to a map value that may be null. */
-export type HelperRet = 'scalar' | 'map-value-or-null';
+/**
+ * What r0 holds after the call: a number, a pointer to a map value that may be null, or a
+ * pointer to the start of the guest window (the registered range, read-only; never null).
+ */
+export type HelperRet = 'scalar' | 'map-value-or-null' | 'guest-window';
 
 export interface HelperSpec {
   id: number;
@@ -74,12 +77,20 @@ export const HELPERS: readonly HelperSpec[] = [
   },
   { id: 0x1001, name: 'guest_read_u64', args: ['guest-addr'], ret: 'scalar', description: 'the 8 bytes at a guest virtual address inside the registered range, or 0 when it cannot be read' },
   { id: 0x1002, name: 'guest_translate', args: ['guest-addr'], ret: 'scalar', description: 'the guest physical address of a guest virtual address inside the range, or -1' },
+  {
+    id: 0x1003,
+    name: 'guest_window',
+    args: [],
+    ret: 'guest-window',
+    description:
+      'a read-only pointer to the start of the registered guest range: loads through it (within the range, proven by the verifier) read guest memory through the guest page tables; a load from an unmapped page reads 0',
+  },
 ];
 
 export const HELPERS_BY_ID: ReadonlyMap<number, HelperSpec> = new Map(HELPERS.map((h) => [h.id, h]));
 export const HELPERS_BY_NAME: ReadonlyMap<string, HelperSpec> = new Map(HELPERS.flatMap((h) => [[h.name, h] as const, [`bpf_${h.name}`, h] as const]));
 
-const COMMON = ['map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'ktime_get_ns', 'trace_printk', 'get_prandom_u32', 'get_smp_processor_id', 'guest_read', 'guest_read_u64', 'guest_translate'];
+const COMMON = ['map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'ktime_get_ns', 'trace_printk', 'get_prandom_u32', 'get_smp_processor_id', 'guest_read', 'guest_read_u64', 'guest_translate', 'guest_window'];
 
 const f = (name: string, offset: number, size: 1 | 2 | 4 | 8, description: string, writable = false): ContextField => ({ name, offset, size, writable, description });
 

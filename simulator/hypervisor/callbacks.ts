@@ -203,7 +203,7 @@ export class CallbackRegistry {
       if (!(e instanceof IsaError)) throw e;
       return fail('denied', e.message, 'decode');
     }
-    const r = verify({ insns, platform: eventPlatform(event, []), file: name });
+    const r = verify({ insns, platform: eventPlatform(event, [], { start, end }), file: name });
     if (!r.ok) { this.rejected(vm, name, r.diagnostics); return { ok: false, code: 'denied', diagnostics: r.diagnostics }; }
     return { ok: true, id: this.add(vm, name, event, { start, end }, { insns, maps: [], event, range: { start, end } }, verifierFacts(r, insns)) };
   }

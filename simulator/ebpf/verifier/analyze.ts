@@ -834,9 +834,11 @@ export class Analyzer {
       }
       case 'map':
       case 'mem':
-      case 'sock': {
+      case 'sock':
+      case 'guest': {
         const size = BigInt(base.size ?? 0);
-        const name = base.t === 'map' ? 'map value' : base.t === 'sock' ? 'socket' : 'memory region';
+        const name = base.t === 'map' ? 'map value' : base.t === 'sock' ? 'socket' : base.t === 'guest' ? 'guest window' : 'memory region';
+        if (write && base.t === 'guest') fail('guest-write', `cannot write through ${reg(r)}: the guest window is read-only to a hyper-callback`, [r], 'callbacks observe guest memory; hand results back through r0, writable context fields or a map');
         if (lo < 0n) fail('bounds', `${name} ${what} out of bounds: ${at()} may be at offset ${lo}, below 0`, [r]);
         if (hi + w > size) fail('bounds', `${name} ${what} out of bounds: ${at()} reaches byte ${hi + w} of a ${size}-byte ${name}`, [r], base.t === 'map' && !S.isConst(base.v) ? 'bound the offset you added with a comparison first' : undefined);
         if (base.t === 'sock') {
@@ -1098,12 +1100,19 @@ export class Analyzer {
       case 'sock-or-null':
         st.regs[0] = this.ptr({ t: 'sock', v: S.konst(0n), size: retSize || 80, nullable: true, id: this.nextId++ });
         break;
+      case 'guest-window': {
+        const size = this.platform.guestWindow;
+        if (size === undefined) fail('helper', `${proto.name} needs a guest range: the program declares none`, [], 'add a `.range START, END` directive (the scenario or the registering hypercall sets the range the hypervisor enforces)');
+        st.regs[0] = this.ptr({ t: 'guest', v: S.konst(0n), size, id: this.nextId++ });
+        break;
+      }
     }
   }
 
   /** A helper reads (or writes) `size` bytes at pointer `p`. */
   private checkMem(st: State, r: number, p: Val, size: number, write: boolean, uninitOk: boolean, where: string): void {
     if (p.t === 'uninit') this.readReg(st, r);
+    if (p.t === 'guest') fail('arg', `${where} (${reg(r)}) points into the guest window, which helpers do not take`, [r], 'copy from the guest with `guest_read` into the stack or a map value first');
     if (!isPtr(p) || p.t === 'pend' || p.t === 'ctx' || p.t === 'sock') fail('arg', `${where} (${reg(r)}) must point to ${size} bytes of memory, but it is ${formatVal(p)}`, [r]);
     if (p.nullable) fail('null', `${where} (${reg(r)}) may be null (${formatVal(p)})`, [r], `add \`if ${reg(r)} == 0 goto …\` first`);
     if (write && p.t === 'ctx') fail('arg', `${where}: a helper may not write into the context`, [r]);

@@ -9,7 +9,8 @@
  * is "no fact"):
  * - `accessInBounds(slot)`: the load, store or atomic at `slot` is reachable and passed the
  *   verifier's region/bounds/writability check on every abstract path through it (the check
- *   rejects the program otherwise). Legacy packet loads (LD ABS/IND) are never claimed.
+ *   rejects the program otherwise). Legacy packet loads (LD ABS/IND) and loads through the guest
+ *   window (served by the guest, not by host bytes) are never claimed.
  * - `scalarRange(slot, reg)`: the register is a number (never a pointer) in the joined state
  *   before the instruction, over every call context; its unsigned interval is the answer.
  * - `loopBound(headerSlot)`: the bound the termination check proved for that loop head.
@@ -38,10 +39,17 @@ export function verifierFacts(result: VerifyResult, insns: readonly I.Insn[]): C
     if (cls === I.BPF_ST || cls === I.BPF_STX) return mode === I.BPF_MEM || mode === I.BPF_ATOMIC;
     return false;
   };
+  // Guest-window loads are in bounds too, but their bytes come from the guest through the
+  // memory's slow path, which an unchecked inline access would skip.
+  const throughGuestWindow = (i: number): boolean => {
+    const insn = program[i];
+    const base = I.opClass(insn.opcode) === I.BPF_LDX ? insn.src : insn.dst;
+    return an.pre[i]?.regs[base]?.t === 'guest';
+  };
   return {
     accessInBounds(slot: number): boolean {
       const i = idxOf.get(slot);
-      return i !== undefined && an.pre[i] !== undefined && isAccess(i);
+      return i !== undefined && an.pre[i] !== undefined && isAccess(i) && !throughGuestWindow(i);
     },
     scalarRange(slot: number, reg: number): ScalarRange | undefined {
       const i = idxOf.get(slot);

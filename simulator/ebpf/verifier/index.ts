@@ -92,7 +92,7 @@ export function verify(input: VerifyInput): VerifyResult {
 
 /** Verifies an assembled `.hcb` file against its event's context and helpers. */
 export function verifyHcb(asm: AsmResult, options?: Partial<VerifyOptions>): VerifyResult {
-  const platform = eventPlatform(asm.program.event, asm.program.maps);
+  const platform = eventPlatform(asm.program.event, asm.program.maps, asm.program.range);
   const file = asm.insns[0]?.range.file;
   const diagnostics: Diagnostic[] = [];
   if (!asm.program.event) {

@@ -5,7 +5,7 @@
  * (events.ts) for `.hcb` callbacks; the PREVAIL runner builds its own test platform.
  */
 import { EVENTS, HELPERS_BY_ID, HELPERS_BY_NAME, type EventName, type HelperArg } from '../events';
-import type { MapDef } from '../program';
+import type { GuestRange, MapDef } from '../program';
 
 export type ArgKind = HelperArg | 'ctx' | 'anything' | 'const-size';
 
@@ -14,7 +14,7 @@ export interface HelperProto {
   name: string;
   args: readonly ArgKind[];
   /** `mem-or-null`: r0 points to `retSize` bytes (or the constant in argument `retSizeArg`). */
-  ret: 'scalar' | 'map-value-or-null' | 'mem-or-null' | 'sock-or-null';
+  ret: 'scalar' | 'map-value-or-null' | 'mem-or-null' | 'sock-or-null' | 'guest-window';
   retSizeArg?: number;
   retSize?: number;
 }
@@ -61,7 +61,12 @@ export interface Platform {
    * value of pointers (`Val.addr`). PREVAIL's model: every region starts in [1, 2^31 - 2^16],
    * the packet in [4098, 2^31 - 2^16]. Absent: pointer values are unknown.
    */
-  pointerAddress?: Partial<Record<'ctx' | 'stack' | 'packet' | 'pend' | 'map' | 'mem' | 'sock' | 'mapref', readonly [bigint, bigint]>>;
+  pointerAddress?: Partial<Record<'ctx' | 'stack' | 'packet' | 'pend' | 'map' | 'mem' | 'sock' | 'guest' | 'mapref', readonly [bigint, bigint]>>;
+  /**
+   * Bytes of the guest window (the program's registered guest range, at most 2^32 - 1: window
+   * offsets are 32-bit at run time). Absent: the program has no range, and `guest_window` is refused.
+   */
+  guestWindow?: number;
 }
 
 export interface VerifyOptions {
@@ -108,8 +113,18 @@ export const DEFAULT_OPTIONS: VerifyOptions = {
   alignedAtomics: true,
 };
 
-/** The platform of a hyper-callback attached to `event` with the given maps. */
-export function eventPlatform(event: EventName | undefined, maps: readonly MapDef[]): Platform {
+/** Largest guest window: run-time window offsets are the low 32 bits of a pointer. */
+export const MAX_GUEST_WINDOW = 0xffffffff;
+
+/** Bytes of the guest window over `range` (undefined: no range, or an empty one). */
+export function guestWindowSize(range: GuestRange | undefined): number | undefined {
+  if (!range || range.end <= range.start) return undefined;
+  const len = range.end - range.start;
+  return len > BigInt(MAX_GUEST_WINDOW) ? MAX_GUEST_WINDOW : Number(len);
+}
+
+/** The platform of a hyper-callback attached to `event` with the given maps and guest range. */
+export function eventPlatform(event: EventName | undefined, maps: readonly MapDef[], range?: GuestRange): Platform {
   const spec = event ? EVENTS[event] : undefined;
   const helpers = new Map<number, HelperProto>();
   const names = spec ? spec.helpers : [];
@@ -127,5 +142,6 @@ export function eventPlatform(event: EventName | undefined, maps: readonly MapDe
     helpers,
     maps,
     legacyPacket: false,
+    guestWindow: guestWindowSize(range),
   };
 }

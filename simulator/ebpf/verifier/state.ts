@@ -3,7 +3,7 @@
  *
  * A register holds a `Val`: uninitialised, a number (scalar domain), a pointer into a region with
  * an offset interval (context, stack of a frame, packet, packet end, map value, other helper
- * memory), a map reference, or `any` (initialised but of no single type: the join of
+ * memory, the read-only guest window), a map reference, or `any` (initialised but of no single type: the join of
  * incompatible values; usable only by moving it around). A state is the registers, the stack of
  * every active frame (byte-precise kinds plus spilled registers), the registers saved by
  * bpf-to-bpf calls, and the smallest packet size proven by comparisons.
@@ -11,7 +11,7 @@
 import * as S from './scalar';
 import type { Scalar, Thresholds } from './scalar';
 
-export type Kind = 'uninit' | 'num' | 'ctx' | 'stack' | 'packet' | 'pend' | 'map' | 'mem' | 'sock' | 'mapref' | 'any';
+export type Kind = 'uninit' | 'num' | 'ctx' | 'stack' | 'packet' | 'pend' | 'map' | 'mem' | 'sock' | 'guest' | 'mapref' | 'any';
 
 export interface Val {
   readonly t: Kind;
@@ -19,7 +19,7 @@ export interface Val {
   readonly v: Scalar;
   /** Map value / helper memory that may be null (not yet compared with 0). */
   readonly nullable?: boolean;
-  /** Region size in bytes (map value, mem, sock). */
+  /** Region size in bytes (map value, mem, sock, guest window). */
   readonly size?: number;
   /** Stack frame index (0 = main). */
   readonly frame?: number;
@@ -40,7 +40,7 @@ export const ANY: Val = { t: 'any', v: S.TOP };
 export const num = (v: Scalar): Val => ({ t: 'num', v });
 export const NUM_TOP: Val = num(S.TOP);
 
-export const isPtr = (x: Val): boolean => x.t === 'ctx' || x.t === 'stack' || x.t === 'packet' || x.t === 'pend' || x.t === 'map' || x.t === 'mem' || x.t === 'sock';
+export const isPtr = (x: Val): boolean => x.t === 'ctx' || x.t === 'stack' || x.t === 'packet' || x.t === 'pend' || x.t === 'map' || x.t === 'mem' || x.t === 'sock' || x.t === 'guest';
 
 export const STACK_BYTES = 512;
 /** Stack byte kinds. */
@@ -219,6 +219,7 @@ const KIND_NAMES: Record<Kind, string> = {
   map: 'map_value',
   mem: 'mem',
   sock: 'socket',
+  guest: 'guest_window',
   mapref: 'map',
   any: 'unknown',
 };

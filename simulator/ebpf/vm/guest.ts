@@ -14,9 +14,16 @@
  *   the range or a fault).
  * - `guest_translate(gva)`: the guest physical address of gva, or -1 (all ones) when gva is
  *   outside the range, the guest memory has no `translate`, or translation faults.
+ * - `guest_window()`: a pointer to offset 0 of the guest window, a read-only memory region
+ *   standing for the whole range (offset k = gva range.start + k). The verifier proves every
+ *   load through it lies inside the range (as for a map value) and rejects stores; at run time
+ *   each load reads the guest through `read`, and a load from a page that faults reads 0 — the
+ *   Linux verifier's answer for probe loads, since a callback must not take the host down
+ *   because the guest unmapped a page. Without a range the helper is not offered.
  */
 import type { GuestRange } from '../program';
-import { RuntimeCheckError } from './memory';
+import { Memory, RuntimeCheckError } from './memory';
+import { guestWindowSize } from '../verifier/platform';
 import { ptrOf, u64, type HelperImpl } from './vm';
 
 /** Guest virtual memory as the hypervisor exposes it (translation through the guest's page tables). */
@@ -33,6 +40,7 @@ export const GUEST_EFAULT = -14;
 export const HELPER_GUEST_READ = 0x1000;
 export const HELPER_GUEST_READ_U64 = 0x1001;
 export const HELPER_GUEST_TRANSLATE = 0x1002;
+export const HELPER_GUEST_WINDOW = 0x1003;
 
 const inRange = (range: GuestRange | undefined, gva: bigint, size: number): boolean => range !== undefined && gva >= range.start && gva + BigInt(size) <= range.end && gva + BigInt(size) >= gva;
 
@@ -45,9 +53,27 @@ function safeRead(guest: GuestMemory, gva: bigint, size: number): Uint8Array | '
   }
 }
 
-/** The three guest helpers bound to one guest memory and range, to add to a VM's helper table. */
-export function guestHelpers(guest: GuestMemory, range: GuestRange | undefined): Map<number, HelperImpl> {
+/** The guest window's region in `mem`: loads read the guest at range.start + offset (0 on a fault). */
+function addGuestWindow(mem: Memory, guest: GuestMemory, range: GuestRange, size: number): bigint {
+  const region = mem.addLoadedRegion('guest', size, (offset, n) => {
+    const bytes = safeRead(guest, range.start + BigInt(offset), n);
+    const out = bytes === 'fault' ? new Uint8Array(n) : bytes;
+    return new DataView(out.buffer, out.byteOffset, n);
+  }, 'guest window');
+  return Memory.address(region);
+}
+
+/**
+ * The guest helpers bound to one guest memory and range, to add to a VM's helper table. With
+ * `mem` (the VM's memory) and a range, `guest_window` is offered too.
+ */
+export function guestHelpers(guest: GuestMemory, range: GuestRange | undefined, mem?: Memory): Map<number, HelperImpl> {
   const h = new Map<number, HelperImpl>();
+  const windowSize = guestWindowSize(range);
+  if (mem && range && windowSize !== undefined) {
+    const window = addGuestWindow(mem, guest, range, windowSize);
+    h.set(HELPER_GUEST_WINDOW, () => window);
+  }
   h.set(HELPER_GUEST_READ, (a, env) => {
     const size = a[4] >>> 0;
     if (a[5] !== 0) throw new RuntimeCheckError('helper-argument', `guest_read: size ${u64(a, 2)} is too large`);

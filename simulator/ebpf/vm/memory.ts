@@ -1,6 +1,6 @@
 /**
  * The execution memory model. Every region (context, stack, map values, the conformance "mem",
- * later a guest window) gets its own 4 GiB slot of the 64-bit address space: the high 32 bits of
+ * the guest window) gets its own 4 GiB slot of the 64-bit address space: the high 32 bits of
  * a pointer select the region (`REGION_HI_BASE + index`), the low 32 bits are the offset inside
  * it. Engines keep 64-bit registers as (lo, hi) int32 pairs, so a region lookup is an array
  * index and a bounds check — no BigInt, no doubles. Any access outside a region, or a store to a
@@ -40,6 +40,12 @@ export interface Region {
   writable: boolean;
   /** High 32 bits of pointers into this region. */
   hi: number;
+  /**
+   * A region whose bytes are not in host memory (the guest window): every load asks it for
+   * `size` bytes at `offset` (bounds already checked) and reads them from the returned view's
+   * byte 0. The engines' inline paths see a 0-byte view for it and so always take the slow path.
+   */
+  load?: (offset: number, size: number) => DataView;
 }
 
 export const REGION_HI_BASE = 0x100;
@@ -77,6 +83,21 @@ export class Memory {
     return r;
   }
 
+  /**
+   * A read-only region of `size` bytes served by `load` (the guest window). Its inline-path size
+   * is 0, so compiled and interpreted loads always come through `ld*`, which call `load`.
+   */
+  addLoadedRegion(kind: RegionKind, size: number, load: (offset: number, size: number) => DataView, name: string = kind): Region {
+    const empty = new Uint8Array(0);
+    const r: Region = { kind, name, bytes: empty, view: new DataView(empty.buffer), size, writable: false, hi: REGION_HI_BASE + this.regions.length, load };
+    this.regions.push(r);
+    this.views.push(r.view);
+    this.sizes.push(0);
+    this.writable.push(false);
+    this.writableViews.push(undefined);
+    return r;
+  }
+
   /** Replaces a region's backing bytes (same slot, same pointers). */
   rebind(r: Region, bytes: Uint8Array): void {
     r.bytes = bytes;
@@ -103,21 +124,29 @@ export class Memory {
     return r;
   }
 
+  /** The view and offset to read `size` bytes at (hi, lo) from, after the bounds check. */
+  private loadAt(hi: number, lo: number, size: number): [DataView, number] {
+    const r = this.region(hi, lo, size, false);
+    return r.load ? [r.load(lo >>> 0, size), 0] : [r.view, lo >>> 0];
+  }
+
   ld8(hi: number, lo: number): number {
-    return this.region(hi, lo, 1, false).bytes[lo >>> 0];
+    const [v, o] = this.loadAt(hi, lo, 1);
+    return v.getUint8(o);
   }
   ld16(hi: number, lo: number): number {
-    return this.region(hi, lo, 2, false).view.getUint16(lo >>> 0, true);
+    const [v, o] = this.loadAt(hi, lo, 2);
+    return v.getUint16(o, true);
   }
   ld32(hi: number, lo: number): number {
-    return this.region(hi, lo, 4, false).view.getInt32(lo >>> 0, true);
+    const [v, o] = this.loadAt(hi, lo, 4);
+    return v.getInt32(o, true);
   }
   /** Returns the low half; the high half is left in `this.hi`. */
   ld64(hi: number, lo: number): number {
-    const r = this.region(hi, lo, 8, false);
-    const o = lo >>> 0;
-    this.hi = r.view.getInt32(o + 4, true);
-    return r.view.getInt32(o, true);
+    const [v, o] = this.loadAt(hi, lo, 8);
+    this.hi = v.getInt32(o + 4, true);
+    return v.getInt32(o, true);
   }
   st8(hi: number, lo: number, v: number): void {
     this.region(hi, lo, 1, true).bytes[lo >>> 0] = v;
@@ -139,8 +168,8 @@ export class Memory {
   read(ptr: bigint, size: number): Uint8Array {
     const hi = Number(ptr >> 32n) | 0;
     const lo = Number(ptr & 0xffffffffn) | 0;
-    const r = this.region(hi, lo, size, false);
-    return r.bytes.slice(lo >>> 0, (lo >>> 0) + size);
+    const [v, o] = this.loadAt(hi, lo, size);
+    return new Uint8Array(v.buffer, v.byteOffset + o, size).slice();
   }
   write(ptr: bigint, data: Uint8Array): void {
     const hi = Number(ptr >> 32n) | 0;

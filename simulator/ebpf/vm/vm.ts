@@ -49,8 +49,8 @@ export interface VmOptions {
   /** Proven facts (from the verifier) that let the compiler drop run-time checks. */
   facts?: CompilerFacts;
   /**
-   * The guest's memory: adds the guest-window helpers (guest.ts), limited to the program's
-   * `range`, to the helper table.
+   * The guest's memory: adds the guest helpers and the guest window (guest.ts), limited to the
+   * program's `range`.
    */
   guest?: GuestMemory;
   /** Compile loops to structured JavaScript (default). False forces the `switch (pc)` dispatch compiler. */
@@ -148,7 +148,7 @@ export class Vm {
     this.maps = p.maps.map((m) => new BpfMap(m, this.mem));
     this.F = new Int32Array(FRAME_WORDS * this.maxDepth);
     const helpers = new Map(options.helpers ?? defaultHelpers());
-    if (options.guest) for (const [id, f] of guestHelpers(options.guest, p.range)) helpers.set(id, f);
+    if (options.guest) for (const [id, f] of guestHelpers(options.guest, p.range, this.mem)) helpers.set(id, f);
     this.helpers = helpers;
     this.trapDivision = options.trapDivision ?? false;
     this.facts = options.facts;
