@@ -24,6 +24,23 @@ describe('examples/page-reclaim', () => {
     });
   }
 
+  it('the direct-load version (reclaim-window.hcb, through the guest window) reclaims exactly as the guest_read one', function () {
+    this.timeout(120_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hlab-window-'));
+    for (const f of ['guest.S', 'sbi.h']) fs.copyFileSync(path.join(root, 'examples/page-reclaim', f), path.join(dir, f));
+    fs.copyFileSync(path.join(root, 'examples/page-reclaim/reclaim-window.hcb'), path.join(dir, 'reclaim.hcb'));
+    fs.copyFileSync(example, path.join(dir, 's.hlab.json'));
+    const metric = (out: string, name: string): string | undefined => new RegExp(`^\\s*${name.replace(/\./g, '\\.')}\\s+(\\S+)`, 'm').exec(out)?.[1];
+    const window = cli(['run', path.join(dir, 's.hlab.json')]);
+    const copy = cli(['run', example]);
+    assert.equal(window.code, 0, window.out + window.err);
+    for (const m of ['callback.reclaim.pages', 'callback.reclaim.swapped', 'callback.reclaim.free_swapped', 'callback.reclaim.exits', 'callbacks.runs']) {
+      assert.notEqual(metric(window.out, m), undefined, `${m} missing`);
+      assert.equal(metric(window.out, m), metric(copy.out, m), m);
+    }
+    assert.match(window.out, /scenario pass/);
+  });
+
   it('a scenario callback the verifier rejects stops the run with diagnostics in the .hcb and at the entry', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hlab-cb-'));
     for (const f of ['guest.S', 'sbi.h']) fs.copyFileSync(path.join(root, 'examples/page-reclaim', f), path.join(dir, f));
