@@ -22,6 +22,7 @@ const entries = [
   { in: 'simulator/cli/bin.ts', out: 'dist/cli.js', executable: true },
   { in: 'bench/main.ts', out: 'dist/bench.js', executable: false },
   { in: 'server/main.ts', out: 'dist/server.js', executable: false },
+  { in: 'server/slow/worker.ts', out: 'dist/serverWorker.js', executable: false },
   { in: 'debug-adapter/main.ts', out: 'dist/debugAdapter.js', executable: false },
   // The extension host provides `vscode`; everything else is bundled.
   { in: 'client/extension.ts', out: 'dist/extension.js', executable: false, external: ['vscode'] },

@@ -12,6 +12,7 @@ declare -A wanted=(
   [qemu-system-riscv64]=qemu-system-misc
   [cpp]=cpp
   [clang]=clang
+  [nvim]=neovim
 )
 
 missing=()

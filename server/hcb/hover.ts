@@ -1,0 +1,112 @@
+/**
+ * Hover. On a helper: its prototype and what it does (and whether the event allows it). On a map:
+ * its definition. On a label: where it points. On the event: its context layout. Anywhere else on
+ * an instruction: the instruction in kernel syntax and the verifier's state before and after it,
+ * limited to the live registers (plus those the instruction writes), and the stack slots in use.
+ */
+import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
+import { formatInsn } from '../../simulator/ebpf/asm/disasm';
+import { EVENTS, HELPERS_BY_ID, HELPERS_BY_NAME, type HelperSpec } from '../../simulator/ebpf/events';
+import { writesRegisters } from '../../simulator/ebpf/isa';
+import type { State } from '../../simulator/ebpf/verifier/index';
+import type { HcbAnalysis } from './analysis';
+import { liveBefore, registersOf } from './liveness';
+import { describeStack, describeValue } from './stateView';
+import { symbolAt } from './symbolAt';
+
+const ARG_WORDS: Record<string, string> = {
+  scalar: 'number',
+  map: 'map',
+  'map-key': 'pointer to key',
+  'map-value': 'pointer to value',
+  mem: 'pointer to readable memory',
+  'uninit-mem': 'pointer to writable memory',
+  size: 'size (> 0)',
+  'size-or-zero': 'size (>= 0)',
+  'guest-addr': 'guest virtual address',
+};
+
+export function helperSignature(h: HelperSpec): string {
+  const args = h.args.map((a, k) => `r${k + 1}: ${ARG_WORDS[a] ?? a}`);
+  return `r0 = ${h.name}(${args.join(', ')}) -> ${h.ret === 'scalar' ? 'number' : 'map value or null'}`;
+}
+
+export function helperMarkdown(h: HelperSpec, a: HcbAnalysis): string {
+  const ev = a.asm.event?.name;
+  const allowed = ev ? EVENTS[ev].helpers.includes(h.name) : undefined;
+  const lines = ['```hcb', helperSignature(h), '```', `helper #${h.id}: ${h.description}`];
+  if (allowed === false) lines.push('', `**Not allowed** for the \`${ev}\` event.`);
+  lines.push('', 'Clobbers r1–r5; the result is in r0.');
+  return lines.join('\n');
+}
+
+export function hover(a: HcbAnalysis, p: Position): Hover | null {
+  const sym = symbolAt(a, p);
+  if (sym?.kind === 'helper') {
+    const h = (sym.id !== undefined ? HELPERS_BY_ID.get(sym.id) : undefined) ?? HELPERS_BY_NAME.get(sym.name);
+    if (h) return { contents: { kind: MarkupKind.Markdown, value: helperMarkdown(h, a) }, range: sym.range };
+  }
+  if (sym?.kind === 'map') {
+    const m = a.asm.maps.find((x) => x.name === sym.name);
+    if (m) {
+      const value = ['```hcb', `.map ${m.name}, ${m.type}, ${m.keySize}, ${m.valueSize}, ${m.maxEntries}`, '```', `${m.type} map: ${m.keySize}-byte keys, ${m.valueSize}-byte values, at most ${m.maxEntries} entries (declared on line ${m.range.line}).`];
+      return { contents: { kind: MarkupKind.Markdown, value: value.join('\n') }, range: sym.range };
+    }
+  }
+  if (sym?.kind === 'event') {
+    const ev = EVENTS[sym.name as keyof typeof EVENTS];
+    const fields = ev.fields.map((f) => `| ${f.offset} | ${f.size} | \`${f.name}\`${f.writable ? ' (writable)' : ''} | ${f.description} |`);
+    const value = [`**${ev.name}**: ${ev.description}`, '', `Context (r1 on entry), ${ev.contextSize} bytes:`, '', '| offset | size | field | |', '|---|---|---|---|', ...fields, '', `Returns: ${ev.returns}`];
+    return { contents: { kind: MarkupKind.Markdown, value: value.join('\n') }, range: sym.range };
+  }
+  if (sym?.kind === 'label') {
+    const l = a.asm.labels.find((x) => x.name === sym.name);
+    if (l) return { contents: { kind: MarkupKind.Markdown, value: `label \`${l.name}\`: instruction slot ${l.slot} (line ${l.range.line})` }, range: sym.range };
+  }
+  const idx = a.insnAtLine.get(p.line);
+  if (idx === undefined) return null;
+  return { contents: { kind: MarkupKind.Markdown, value: instructionMarkdown(a, idx) } };
+}
+
+export function instructionMarkdown(a: HcbAnalysis, idx: number): string {
+  const insn = a.asm.insns[idx].insn;
+  const text = formatInsn(insn, { maps: a.asm.program.maps });
+  const lines = ['```hcb', text, '```'];
+  const r = a.verification();
+  if (!r) {
+    lines.push('_The file does not assemble: no verifier state._');
+    return lines.join('\n');
+  }
+  const before = r.stateBefore(idx);
+  if (!before) {
+    lines.push('_Unreachable: the verifier never gets here._');
+    return lines.join('\n');
+  }
+  const live = liveness(a);
+  const shownBefore = registersOf(live[idx] | (1 << 10));
+  const written = writesRegisters(insn).filter((x) => x !== 10);
+  const after = r.stateAfter(idx);
+  const liveAfter = idx + 1 < live.length ? live[idx + 1] : 0;
+  const shownAfter = [...new Set([...registersOf(liveAfter), ...written])].sort((x, y) => x - y);
+  lines.push('**Before**', '', ...stateLines(before, shownBefore));
+  lines.push('', '**After**', '', ...(after ? stateLines(after, shownAfter) : ['_no successor (exit or the path stops here)_']));
+  return lines.join('\n');
+}
+
+function stateLines(st: State, regs: readonly number[]): string[] {
+  const out = regs.map((k) => `- \`r${k}\`: ${describeValue(st.regs[k])}`);
+  const stack = describeStack(st);
+  if (stack.length) out.push(`- stack: ${stack.join('; ')}`);
+  if (out.length === 0) out.push('- _no live registers_');
+  return out;
+}
+
+const liveCache = new WeakMap<HcbAnalysis, Uint16Array>();
+export function liveness(a: HcbAnalysis): Uint16Array {
+  let l = liveCache.get(a);
+  if (!l) {
+    l = liveBefore(a.asm.program.insns);
+    liveCache.set(a, l);
+  }
+  return l;
+}
