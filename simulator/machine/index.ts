@@ -335,6 +335,9 @@ export class Machine {
     if (this.current >= 0) this.harts[this.current].brk = true;
   }
 
+  /** Index of the hart executing now (inside a run: a device or watch callback asking who), or -1 between runs. */
+  get runningHart(): number { return this.current; }
+
   /** Address of the tohost word, if the loaded image has one. */
   get tohostAddress(): bigint | undefined { return this.tohost === undefined ? undefined : BigInt(this.tohost); }
 

@@ -1,0 +1,60 @@
+/**
+ * A digest of the machine's architectural state only: what a program could observe now or later
+ * — registers, CSRs, PMP, the TLB's entries, memory, device registers, queued events, the machine
+ * clocks and HSM states, and the hypervisor's state — and none of the bookkeeping that depends on
+ * how the run was cut into pieces: leftover instruction budgets and slice cursors, the hart's
+ * stop/out-value scratch fields, clock/mark pairs (only their sum, the hart's time, is state),
+ * TLB LRU stamps and statistics counters. Reverse execution is checked with it: a state reached
+ * by stepping back must hash like the state recorded when the program was there.
+ *
+ * `stateHash` (simulator/snapshot) covers everything a snapshot holds, budgets included; two
+ * routes to the same architectural state can differ there, so it cannot serve this purpose.
+ */
+import { createHash } from 'node:crypto';
+import type { Machine } from '../../simulator/machine';
+import type { Hypervisor } from '../../simulator/hypervisor';
+import { PageTracker, captureFields } from '../../simulator/snapshot';
+import { canonical } from '../../simulator/snapshot/fields';
+
+/** Hart fields that are run-control scratch or statistics, not architecture. */
+const HART_NOISE = ['id', 'engine', 'cpi', 'compiledBlocks', 'brk', 'intCheck', 'rlo', 'rhi', 'excCause', 'excTval', 'excTval2', 'excTinst', 'excGva', 'streak', 'streakRetired', 'debug', 'fatal', 'stuck'];
+/** MMU fields: host caches, configuration and counters. */
+const MMU_NOISE = ['rt', 'ra', 'rs', 'wt', 'wa', 'ws', 'ft', 'fa', 'fs', 'geometry', 'traceHart', 'hits', 'counters'];
+/** TLB fields: replacement stamps and statistics (the entries themselves are state). */
+const TLB_NOISE = ['stamp', 'clock', 'evictions', 'fills', 'fifo', 'rng'];
+/** Machine fields: configuration, budgets, slice cursors, clock/mark pairs (hashed as hart times). */
+const MACHINE_NOISE = ['costs', 'ramBase', 'ramSize', 'cpi', 'cyclesPerTick', 'quantum', 'firmware', 'remaining', 'current', 'sliceOpen', 'sliceHart', 'clocks', 'marks', 'extra', 'stopRequest', 'tohostHit'];
+
+/** Hex digest of the architectural state of `machine` (and of `hypervisor` when given). */
+export function archHash(machine: Machine, hypervisor?: Hypervisor): string {
+  const h = createHash('sha256');
+  const harts = machine.harts.map((hart, i) => ({
+    hart: captureFields(hart, HART_NOISE),
+    mmu: captureFields(hart.mmu, MMU_NOISE),
+    tlb: captureFields(hart.mmu.tlb, TLB_NOISE),
+    pmp: captureFields(hart.mmu.pmp),
+    time: machine.hartTime(i),
+  }));
+  const devices: Record<string, unknown> = {};
+  if (machine.clint) devices.clint = captureFields(machine.clint);
+  if (machine.plic) devices.plic = captureFields(machine.plic);
+  if (machine.uart) devices.uart = captureFields(machine.uart);
+  const events = machine.events.captureState();
+  h.update(canonical({
+    machine: captureFields(machine, MACHINE_NOISE),
+    harts,
+    devices,
+    events: events.items.map((e) => [e.time, e.label]),
+    hypervisor: hypervisor?.captureState(),
+  }));
+  const t = PageTracker.of(machine.bus.ram);
+  const buf = new Uint32Array(2 * 1024);
+  let k = 0;
+  for (let p = 0; p < t.pages; p++) {
+    const [a, b] = t.pageHash(p);
+    buf[k++] = a; buf[k++] = b;
+    if (k === buf.length) { h.update(buf); k = 0; }
+  }
+  if (k > 0) h.update(buf.subarray(0, k));
+  return h.digest('hex');
+}

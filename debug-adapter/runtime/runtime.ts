@@ -1,0 +1,790 @@
+/**
+ * The debug runtime: a launched program on the simulator, driven the way a debugger drives a
+ * target — run in slices (yielding to the event loop so pause works), stop at breakpoints,
+ * watchpoints and exceptions, step by instruction or line, and go backwards through checkpoints
+ * plus deterministic re-execution. It is a plain event emitter and knows nothing of the Debug
+ * Adapter Protocol; the session (../session.ts) translates its events and answers.
+ *
+ * Events: 'stopped' (StopInfo), 'output' (text, category), 'progress' (a few times a second while
+ * running), 'ended' (the client should end the session).
+ *
+ * Breakpoints cost nothing on instructions they are not on: their addresses go to the hart's
+ * DebugHook, compiled blocks end before them and only there does the runtime look (hart.ts).
+ * Write watchpoints are bus watches (stores to their pages take the slow path); read watchpoints
+ * need every load observed, so while one is set the harts run the interpreter engine.
+ */
+import { EventEmitter } from 'node:events';
+import type { Hart, RunResult } from '../../simulator/machine';
+import type { DebugHook } from '../../simulator/riscv/hart/hart';
+import type { Watch } from '../../simulator/machine/bus';
+import type { TraceEvent } from '../../simulator/trace';
+import { InspectError, readMemory, type InspectTarget, type ThreadContext } from '../inspect';
+import { loadProgram, type LoadOptions, type LoadedProgram } from './program';
+import { History } from './history';
+import { SourceIndex, type CodeLocation, type SourceLocation } from './source-map';
+import { ThreadTable, type DebugThread } from './threads';
+import { EXCEPTION_FILTERS, type ExceptionFilter } from './exceptions';
+import { unwind, type Frame } from './stack';
+import { archHash } from './arch-hash';
+import { debugTranslate } from '../inspect/memory';
+import { resolveThread } from '../inspect/thread';
+
+export type StopReason = 'entry' | 'step' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'pause' | 'goto' | 'end';
+
+export interface ExceptionStop { filter: string; description: string }
+
+export interface StopInfo {
+  reason: StopReason;
+  threadId: number;
+  hitBreakpointIds?: number[];
+  description?: string;
+  exception?: ExceptionStop;
+}
+
+export type OutputCategory = 'stdout' | 'console' | 'stderr';
+
+/** Evaluates a breakpoint or exception condition for a thread (the inspection layer's evaluate). */
+export type ConditionEvaluator = (t: InspectTarget, ctx: ThreadContext, expression: string) => bigint;
+
+export interface BreakpointSpec { condition?: string; hitCondition?: string; logMessage?: string }
+
+export interface CodeBreakpoint {
+  id: number;
+  kind: 'source' | 'function' | 'instruction';
+  verified: boolean;
+  message?: string;
+  line?: number;
+  locations: CodeLocation[];
+  spec: BreakpointSpec;
+  hits: number;
+}
+
+export type DataAccess = 'read' | 'write' | 'readWrite';
+
+export interface DataBreakpointSpec extends BreakpointSpec {
+  address: bigint;
+  length: number;
+  access: DataAccess;
+  /** How `address` is meant: through `threadId`'s translation (virtual) or physical. */
+  space: 'virtual' | 'physical';
+  threadId?: number;
+}
+
+export interface DataBreakpoint {
+  id: number;
+  verified: boolean;
+  message?: string;
+  spec: DataBreakpointSpec;
+  /** Physical ranges watched. */
+  ranges: { pa: number; size: number }[];
+  watches: Watch[];
+  hits: number;
+}
+
+export interface ExceptionFilterSetting { filter: string; condition?: string }
+
+export type StepKind = 'in' | 'over' | 'out';
+export type Granularity = 'instruction' | 'line';
+
+/** A stop in the history: instructions retired since launch and the pc every hart was at. */
+interface Place { position: bigint; pcs: number[] }
+
+type Mode =
+  | { kind: 'quiet' }
+  | { kind: 'run'; collect: boolean; temp?: { address: number; threadId: number; sp: bigint } }
+  | { kind: 'stepInsn'; threadId: number; hart: number; retired: number; pc: number }
+  | { kind: 'seek'; pcs: number[] }
+  | { kind: 'next'; first: boolean };
+
+interface Pending { info: StopInfo }
+
+/** Instructions of one run slice at first (adapted to ~25 ms per slice). */
+const FIRST_SLICE = 100_000;
+const SLICE_MS = 25;
+const PROGRESS_MS = 250;
+const MAX_LINE_STEPS = 100_000;
+const MAX_BACK_LINE_STEPS = 64;
+
+class Hook implements DebugHook {
+  addresses = new Set<number>();
+  singleStep = false;
+  onLoad: ((hart: Hart, pa: number, size: number) => void) | undefined = undefined;
+  constructor(private readonly rt: Runtime) {}
+  atBoundary(hart: Hart, pc: number): boolean { return this.rt.atBoundary(hart, pc); }
+}
+
+const toPc = (a: bigint): number => Number(BigInt.asIntN(64, a));
+
+export class Runtime extends EventEmitter {
+  readonly program: LoadedProgram;
+  readonly target: InspectTarget;
+  readonly sources: SourceIndex;
+  readonly threads: ThreadTable;
+  readonly history: History;
+  /** Instructions retired by the machine since launch. */
+  position = 0n;
+  /** The program has ended (it can still be inspected and stepped back). */
+  ended = false;
+  endMessage = '';
+  private readonly hook: Hook;
+  private mode: Mode = { kind: 'quiet' };
+  private pending: Pending | undefined;
+  private readonly skipPc: number[];
+  private readonly skipRetired: number[];
+  private nextId = 1;
+  private readonly sourceBps = new Map<string, CodeBreakpoint[]>();
+  private functionBps: CodeBreakpoint[] = [];
+  private instructionBps: CodeBreakpoint[] = [];
+  private dataBps: DataBreakpoint[] = [];
+  private readonly byAddress = new Map<number, CodeBreakpoint[]>();
+  private readonly exceptionFilters = new Map<string, { filter: ExceptionFilter; condition?: string }>();
+  private readonly conditionEvaluator: ConditionEvaluator;
+  private outputBuffer = '';
+  private replaying = false;
+  private busy = false;
+  private pauseRequested = false;
+  private slice = FIRST_SLICE;
+  private stoppedThread = 1;
+
+  constructor(programPath: string, evaluator: ConditionEvaluator, options: Partial<LoadOptions> & { checkpointInterval?: bigint } = {}) {
+    super();
+    this.program = loadProgram(programPath, {
+      ...options,
+      console: (b) => { if (!this.replaying) this.consoleByte(b); },
+    });
+    const p = this.program;
+    this.target = { machine: p.machine, hypervisor: p.hypervisor, images: p.images, trace: p.trace };
+    this.sources = new SourceIndex(p.images);
+    this.threads = new ThreadTable(p.machine, p.hypervisor);
+    this.conditionEvaluator = evaluator;
+    this.hook = new Hook(this);
+    for (const h of p.machine.harts) h.debug = this.hook;
+    this.skipPc = p.machine.harts.map(() => Number.NaN);
+    this.skipRetired = p.machine.harts.map(() => -1);
+    p.trace.subscribe((e) => this.onTraceEvent(e), ['trap', 'vm-exit', 'callback-rejected']);
+    for (const f of EXCEPTION_FILTERS) if (f.default) this.exceptionFilters.set(f.filter, { filter: f });
+    this.history = new History(p.machine, options.checkpointInterval);
+    this.history.capture(0n);
+  }
+
+  // ------------------------------------------------------------------ state -------------------
+
+  get isRunning(): boolean { return this.busy; }
+
+  /** The architectural state hash now (see arch-hash.ts). */
+  archHash(): string { return archHash(this.program.machine, this.program.hypervisor); }
+
+  thread(id: number): DebugThread {
+    const t = this.threads.get(id);
+    if (t === undefined) throw new InspectError(`unknown thread ${id} (threads: ${this.threads.threads.map((x) => x.id).join(', ')})`);
+    return t;
+  }
+
+  context(threadId: number): ThreadContext { return this.threads.context(this.thread(threadId)); }
+
+  stack(threadId: number): Frame[] {
+    const t = this.thread(threadId);
+    return unwind(this.target, this.threads.context(t), this.sources, t.image);
+  }
+
+  locate(threadId: number, pc: bigint): SourceLocation | undefined { return this.sources.locate(pc, this.thread(threadId).image); }
+
+  // ------------------------------------------------------------------ breakpoints -------------
+
+  setSourceBreakpoints(file: string, specs: (BreakpointSpec & { line: number })[]): CodeBreakpoint[] {
+    const bps = specs.map((s): CodeBreakpoint => {
+      const r = this.sources.resolveLine(file, s.line);
+      const id = this.nextId++;
+      if (r === undefined) return { id, kind: 'source', verified: false, message: `no code at or after line ${s.line} in ${file}`, line: s.line, locations: [], spec: s, hits: 0 };
+      return { id, kind: 'source', verified: true, line: r.line, locations: r.locations, spec: s, hits: 0 };
+    });
+    this.sourceBps.set(file, bps);
+    this.rebuildAddresses();
+    return bps;
+  }
+
+  setFunctionBreakpoints(specs: (BreakpointSpec & { name: string })[]): CodeBreakpoint[] {
+    this.functionBps = specs.map((s): CodeBreakpoint => {
+      const locations = this.sources.symbol(s.name);
+      const id = this.nextId++;
+      return locations.length
+        ? { id, kind: 'function', verified: true, locations, spec: s, hits: 0 }
+        : { id, kind: 'function', verified: false, message: `no symbol '${s.name}'`, locations: [], spec: s, hits: 0 };
+    });
+    this.rebuildAddresses();
+    return this.functionBps;
+  }
+
+  setInstructionBreakpoints(specs: (BreakpointSpec & { address: bigint })[]): CodeBreakpoint[] {
+    this.instructionBps = specs.map((s): CodeBreakpoint => {
+      const id = this.nextId++;
+      if ((s.address & 3n) !== 0n) return { id, kind: 'instruction', verified: false, message: `0x${s.address.toString(16)} is not instruction-aligned`, locations: [], spec: s, hits: 0 };
+      return { id, kind: 'instruction', verified: true, locations: [{ image: -1, address: s.address }], spec: s, hits: 0 };
+    });
+    this.rebuildAddresses();
+    return this.instructionBps;
+  }
+
+  setDataBreakpoints(specs: DataBreakpointSpec[]): DataBreakpoint[] {
+    const bus = this.program.machine.bus;
+    for (const d of this.dataBps) for (const w of d.watches) bus.removeWatch(w);
+    this.dataBps = specs.map((s) => this.makeDataBreakpoint(s));
+    const reads = this.dataBps.filter((d) => d.verified && d.spec.access !== 'write');
+    this.hook.onLoad = reads.length ? (h, pa, size) => this.onLoad(h, pa, size) : undefined;
+    for (const h of this.program.machine.harts) h.engine = reads.length ? 'interpreter' : 'compiled';
+    return this.dataBps;
+  }
+
+  private makeDataBreakpoint(s: DataBreakpointSpec): DataBreakpoint {
+    const id = this.nextId++;
+    const bad = (message: string): DataBreakpoint => ({ id, verified: false, message, spec: s, ranges: [], watches: [], hits: 0 });
+    if (!Number.isInteger(s.length) || s.length < 1 || s.length > 4096) return bad(`length ${s.length} must be 1..4096 bytes`);
+    const ctx = this.context(s.threadId ?? this.stoppedThread);
+    const ranges: { pa: number; size: number }[] = [];
+    // Page by page: a virtual range may map to scattered physical pages.
+    for (let a = s.address; a < s.address + BigInt(s.length);) {
+      const pageEnd = (a | 0xfffn) + 1n;
+      const end = pageEnd < s.address + BigInt(s.length) ? pageEnd : s.address + BigInt(s.length);
+      let pa: bigint;
+      if (s.space === 'physical') pa = a;
+      else {
+        const r = debugTranslate(this.target, resolveThread(this.target, ctx), a, 'virtual');
+        if ('error' in r) return bad(`0x${a.toString(16)} does not translate now: ${r.error}`);
+        pa = r.pa;
+      }
+      if (this.program.machine.bus.ramOffset(Number(pa), Number(end - a)) < 0) return bad(`0x${a.toString(16)} is not in RAM (physical 0x${pa.toString(16)})`);
+      ranges.push({ pa: Number(pa), size: Number(end - a) });
+      a = end;
+    }
+    const bp: DataBreakpoint = { id, verified: true, spec: s, ranges, watches: [], hits: 0 };
+    if (s.access !== 'read') {
+      for (const r of ranges) {
+        const w: Watch = { address: r.pa, size: r.size, onWrite: () => this.onDataAccess(bp, 'write') };
+        bp.watches.push(w);
+        this.program.machine.bus.addWatch(w);
+      }
+    }
+    return bp;
+  }
+
+  setExceptionFilters(settings: ExceptionFilterSetting[]): { verified: boolean; message?: string }[] {
+    this.exceptionFilters.clear();
+    return settings.map((s) => {
+      const f = EXCEPTION_FILTERS.find((x) => x.filter === s.filter);
+      if (f === undefined) return { verified: false, message: `unknown exception filter '${s.filter}' (${EXCEPTION_FILTERS.map((x) => x.filter).join(', ')})` };
+      this.exceptionFilters.set(f.filter, { filter: f, condition: s.condition?.trim() || undefined });
+      return { verified: true };
+    });
+  }
+
+  private rebuildAddresses(): void {
+    this.byAddress.clear();
+    const all = [...[...this.sourceBps.values()].flat(), ...this.functionBps, ...this.instructionBps];
+    for (const bp of all) {
+      if (!bp.verified) continue;
+      for (const l of bp.locations) {
+        const a = toPc(l.address);
+        const list = this.byAddress.get(a);
+        if (list === undefined) this.byAddress.set(a, [bp]); else list.push(bp);
+      }
+    }
+    this.refreshHookAddresses();
+  }
+
+  private refreshHookAddresses(): void {
+    const set = new Set(this.byAddress.keys());
+    if (this.mode.kind === 'run' && this.mode.temp !== undefined) set.add(this.mode.temp.address);
+    const old = this.hook.addresses;
+    if (old.size === set.size && [...set].every((a) => old.has(a))) return;
+    this.hook.addresses = set;
+    // Blocks compiled across a new address must go (hart.ts: blocks end before hook addresses).
+    for (const h of this.program.machine.harts) h.flushCodeCache();
+  }
+
+  // ------------------------------------------------------------------ the hook ----------------
+
+  /** DebugHook.atBoundary: before the instruction at `pc` on `hart`; true stops there. */
+  atBoundary(hart: Hart, pc: number): boolean {
+    const m = this.mode;
+    if (m.kind === 'quiet') return false;
+    if (pc === this.skipPc[hart.id] && hart.retired === this.skipRetired[hart.id]) {
+      this.skipPc[hart.id] = Number.NaN;
+      if (m.kind === 'run') return false;
+    }
+    switch (m.kind) {
+      case 'seek': {
+        const pcs = this.program.machine.harts.map((h) => h.pc);
+        return pcs.every((p, i) => p === m.pcs[i]) ? this.requestStop({ reason: 'goto', threadId: this.stoppedThread }) : false;
+      }
+      case 'next':
+        if (m.first) { m.first = false; return false; }
+        return this.requestStop({ reason: 'step', threadId: this.stoppedThread });
+      case 'stepInsn': {
+        const t = this.threads.onHart(hart);
+        if (t === undefined || t.id !== m.threadId) return false;
+        if (hart.id === m.hart && hart.retired === m.retired && pc === m.pc) return false;
+        return this.requestStop({ reason: 'step', threadId: m.threadId });
+      }
+      case 'run': return this.checkBreakpoints(hart, pc, m);
+    }
+  }
+
+  private checkBreakpoints(hart: Hart, pc: number, m: Extract<Mode, { kind: 'run' }>): boolean {
+    const thread = this.threads.onHart(hart);
+    if (m.temp !== undefined && pc === m.temp.address && thread?.id === m.temp.threadId) {
+      const sp = BigInt.asIntN(64, hart.getReg(2));
+      if (sp >= m.temp.sp) return this.requestStop({ reason: 'step', threadId: thread.id });
+    }
+    const bps = this.byAddress.get(pc);
+    if (bps === undefined || thread === undefined) return false;
+    const ctx = this.threads.context(thread);
+    const hit: CodeBreakpoint[] = [];
+    let note: string | undefined;
+    for (const bp of bps) {
+      // A source or function breakpoint belongs to one image: under the hypervisor, one VM's code.
+      if (bp.kind !== 'instruction' && this.program.hypervisor !== undefined && !bp.locations.some((l) => l.image === thread.image && toPc(l.address) === pc)) continue;
+      const c = this.condition(ctx, bp.spec.condition);
+      if (c === false) continue;
+      if (typeof c === 'string') { note = c; hit.push(bp); continue; }
+      if (!m.collect) {
+        bp.hits++;
+        if (!hitConditionHolds(bp.spec.hitCondition, bp.hits)) continue;
+        if (bp.spec.logMessage !== undefined) { this.output(`${this.interpolate(ctx, bp.spec.logMessage)}\n`, 'console'); continue; }
+      } else if (bp.spec.logMessage !== undefined) continue;
+      hit.push(bp);
+    }
+    if (hit.length === 0) return false;
+    const kind = hit[0].kind;
+    const reason: StopReason = kind === 'function' ? 'function breakpoint' : kind === 'instruction' ? 'instruction breakpoint' : 'breakpoint';
+    return this.requestStop({ reason, threadId: thread.id, hitBreakpointIds: hit.map((b) => b.id), description: note });
+  }
+
+  /** true: stop; false: do not; a string: the condition could not be evaluated (stop and say why). */
+  private condition(ctx: ThreadContext, expr: string | undefined): boolean | string {
+    if (expr === undefined || expr.trim() === '') return true;
+    try {
+      return this.conditionEvaluator(this.target, ctx, expr) !== 0n;
+    } catch (e) {
+      return `breakpoint condition '${expr}' failed: ${(e as Error).message}`;
+    }
+  }
+
+  private interpolate(ctx: ThreadContext, message: string): string {
+    return message.replace(/\{([^}]+)\}/g, (_all, expr: string) => {
+      try {
+        const v = this.conditionEvaluator(this.target, ctx, expr);
+        return `0x${BigInt.asUintN(64, v).toString(16)}`;
+      } catch (e) {
+        return `<${(e as Error).message}>`;
+      }
+    });
+  }
+
+  private requestStop(info: StopInfo): true {
+    if (this.pending === undefined) this.pending = { info };
+    this.program.machine.requestStop({ reason: 'debug', message: `debugger: ${info.reason}` });
+    return true;
+  }
+
+  private onDataAccess(bp: DataBreakpoint, access: 'read' | 'write'): void {
+    const m = this.mode;
+    if (m.kind !== 'run' || this.busy === false) return;
+    const hart = this.program.machine.runningHart;
+    const thread = hart >= 0 ? this.threads.onHart(this.program.machine.harts[hart]) : undefined;
+    if (thread === undefined) return;
+    const c = this.condition(this.threads.context(thread), bp.spec.condition);
+    if (c === false) return;
+    if (!m.collect) {
+      bp.hits++;
+      if (!hitConditionHolds(bp.spec.hitCondition, bp.hits)) return;
+    }
+    this.requestStop({ reason: 'data breakpoint', threadId: thread.id, hitBreakpointIds: [bp.id], description: typeof c === 'string' ? c : `${access} of 0x${bp.spec.address.toString(16)} (${bp.spec.length} bytes)` });
+  }
+
+  private onLoad(hart: Hart, pa: number, size: number): void {
+    for (const bp of this.dataBps) {
+      if (!bp.verified || bp.spec.access === 'write') continue;
+      if (bp.ranges.some((r) => pa < r.pa + r.size && r.pa < pa + size)) { void hart; this.onDataAccess(bp, 'read'); }
+    }
+  }
+
+  private onTraceEvent(e: TraceEvent): void {
+    const m = this.mode;
+    if (m.kind !== 'run' || !this.busy) return;
+    for (const { filter, condition } of this.exceptionFilters.values()) {
+      const description = filter.matches(e);
+      if (description === undefined) continue;
+      const thread = this.threadOfEvent(e);
+      if (condition !== undefined) {
+        if (filter.condition === 'reasons') {
+          const reasons = condition.split(',').map((r) => r.trim()).filter((r) => r.length > 0);
+          if (e.kind === 'vm-exit' && reasons.length && !reasons.includes(e.reason)) continue;
+        } else if (thread !== undefined && this.condition(this.threads.context(thread), condition) === false) continue;
+      }
+      this.requestStop({ reason: 'exception', threadId: thread?.id ?? this.stoppedThread, description, exception: { filter: filter.filter, description } });
+      return;
+    }
+  }
+
+  private threadOfEvent(e: TraceEvent): DebugThread | undefined {
+    if (e.vm !== undefined) return this.threads.threads.find((t) => t.ctx.vm === e.vm && t.ctx.vcpu === (e.vcpu ?? 0));
+    const h = this.program.machine.harts[e.hart];
+    return h === undefined ? undefined : this.threads.onHart(h) ?? (this.program.hypervisor === undefined ? this.threads.get(e.hart + 1) : undefined);
+  }
+
+  // ------------------------------------------------------------------ running -----------------
+
+  /** One run call in `mode`: at most `max` instructions; returns the result and the stop the hook asked for, if any. */
+  private runOnce(mode: Mode, max: bigint): { result: RunResult; stop: StopInfo | undefined } {
+    this.mode = mode;
+    this.hook.singleStep = mode.kind === 'stepInsn' || mode.kind === 'seek' || mode.kind === 'next';
+    this.refreshHookAddresses();
+    this.pending = undefined;
+    let limit = max;
+    const scenarioLimit = this.program.maxInstructions;
+    if (scenarioLimit !== undefined && mode.kind !== 'quiet' && scenarioLimit - this.position < limit) limit = scenarioLimit - this.position;
+    let result: RunResult;
+    try {
+      result = limit <= 0n && scenarioLimit !== undefined && this.position >= scenarioLimit
+        ? { reason: 'limit', instret: 0n, pc: 0n, cycles: this.program.machine.cycles, message: `the scenario's instruction limit (${scenarioLimit}) is reached` }
+        : this.program.run({ maxInstructions: limit });
+    } finally {
+      this.mode = { kind: 'quiet' };
+      this.hook.singleStep = false;
+    }
+    this.position += result.instret;
+    const stop = this.takePending();
+    if (scenarioLimit !== undefined && this.position >= scenarioLimit && result.reason === 'limit' && mode.kind !== 'quiet') {
+      return { result: { ...result, reason: 'limit', message: `the scenario's instruction limit (${scenarioLimit}) is reached` }, stop: undefined };
+    }
+    return { result, stop };
+  }
+
+  /** The stop the hook, a watch or an exception filter asked for during the last run call. */
+  private takePending(): StopInfo | undefined {
+    const p = this.pending;
+    this.pending = undefined;
+    return p?.info;
+  }
+
+  private place(): Place { return { position: this.position, pcs: this.program.machine.harts.map((h) => h.pc) }; }
+
+  /** Marks every hart's current boundary as already reported, so resuming executes it. */
+  private armSkips(): void {
+    this.program.machine.harts.forEach((h, i) => { this.skipPc[i] = h.pc; this.skipRetired[i] = h.retired; });
+  }
+
+  private finishedRun(result: RunResult): boolean {
+    return result.reason !== 'limit' && result.reason !== 'debug' || (this.program.maxInstructions !== undefined && this.position >= this.program.maxInstructions);
+  }
+
+  private stopWith(info: StopInfo): void {
+    this.flushOutput();
+    this.stoppedThread = info.threadId;
+    this.armSkips();
+    this.emit('stopped', info);
+  }
+
+  private endWith(result: RunResult): void {
+    this.ended = true;
+    this.endMessage = `${result.message.replace(/ after \d+ instructions$/, '')} after ${this.position} instructions`;
+    this.flushOutput();
+    this.output(`[${this.program.description}] ${this.endMessage}\n`, 'console');
+    this.stopWith({ reason: 'end', threadId: this.stoppedThread, description: `program ended: ${this.endMessage}` });
+  }
+
+  /**
+   * Runs forward in slices until a stop: breakpoints, exceptions, the end, or a pause. Yields to
+   * the event loop between slices (pause requests and other requests are served meanwhile).
+   */
+  private async runForward(mode: Mode): Promise<{ stop?: StopInfo; ended?: RunResult; paused?: boolean }> {
+    let lastProgress = Date.now();
+    for (;;) {
+      if (this.pauseRequested) { this.pauseRequested = false; return { paused: true }; }
+      const toCheckpoint = this.history.interval - (this.position - this.history.newest);
+      const n = BigInt(this.slice) < toCheckpoint ? BigInt(this.slice) : toCheckpoint > 0n ? toCheckpoint : 1n;
+      const t0 = performance.now();
+      const { result, stop } = this.runOnce(mode, n);
+      const dt = performance.now() - t0;
+      if (result.instret > 0n && dt > 0) this.slice = Math.max(1000, Math.min(5_000_000, Math.round(Number(result.instret) * SLICE_MS / Math.max(dt, 1))));
+      this.history.maybeCapture(this.position);
+      if (stop !== undefined) return { stop };
+      if (this.finishedRun(result)) return { ended: result };
+      if (Date.now() - lastProgress > PROGRESS_MS) { lastProgress = Date.now(); this.flushOutput(); this.emit('progress'); }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async drive(work: () => Promise<StopInfo | 'ended' | undefined>): Promise<void> {
+    if (this.busy) throw new InspectError('the program is running; pause it first');
+    this.busy = true;
+    this.pauseRequested = false;
+    try {
+      const r = await work();
+      if (r !== undefined && r !== 'ended') this.stopWith(r);
+    } catch (e) {
+      this.output(`internal error: ${(e as Error).message}\n`, 'stderr');
+      this.stopWith({ reason: 'pause', threadId: this.stoppedThread, description: `error: ${(e as Error).message}` });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async forwardTo(mode: Mode): Promise<StopInfo | 'ended'> {
+    const r = await this.runForward(mode);
+    if (r.stop !== undefined) return r.stop;
+    if (r.ended !== undefined) { this.endWith(r.ended); return 'ended'; }
+    return { reason: 'pause', threadId: this.stoppedThread };
+  }
+
+  /** Launch done: stop on entry, or run. */
+  start(stopOnEntry: boolean): void {
+    if (stopOnEntry) { this.stopWith({ reason: 'entry', threadId: 1 }); return; }
+    this.continue();
+  }
+
+  continue(): void {
+    if (this.ended) { this.emit('ended'); return; }
+    void this.drive(() => this.forwardTo({ kind: 'run', collect: false }));
+  }
+
+  pause(): void {
+    if (this.busy) this.pauseRequested = true;
+    else this.stopWith({ reason: 'pause', threadId: this.stoppedThread });
+  }
+
+  /** One instruction of `threadId` (other harts run meanwhile, as the machine interleaves them). */
+  private async stepInstruction(threadId: number): Promise<StopInfo | 'ended'> {
+    const t = this.thread(threadId);
+    const h = this.threads.hartOf(t);
+    const mode: Mode = { kind: 'stepInsn', threadId, hart: h?.id ?? -1, retired: h?.retired ?? -1, pc: h?.pc ?? Number.NaN };
+    return this.forwardTo(mode);
+  }
+
+  private lineOf(threadId: number): string | undefined {
+    const t = this.thread(threadId);
+    const l = this.sources.locate(this.threads.pc(t), t.image);
+    return l === undefined ? undefined : `${l.file}:${l.line}`;
+  }
+
+  /** Is the instruction at the thread's pc a call (jal/jalr linking ra or t0)? */
+  private atCall(threadId: number): boolean {
+    const t = this.thread(threadId);
+    try {
+      const r = readMemory(this.target, this.threads.context(t), this.threads.pc(t), 4, 'virtual');
+      if (r.data.length < 4) return false;
+      const w = r.data[0] | (r.data[1] << 8) | (r.data[2] << 16) | (r.data[3] << 24);
+      const op = w & 0x7f, rd = (w >> 7) & 0x1f;
+      return (op === 0x6f || op === 0x67) && (rd === 1 || rd === 5);
+    } catch {
+      return false;
+    }
+  }
+
+  private spOf(threadId: number): bigint {
+    return BigInt.asIntN(64, resolveThread(this.target, this.context(threadId)).getReg(2));
+  }
+
+  /** Runs until the thread comes back to `address` with sp at or above `sp` (a call returned). */
+  private async runToReturn(threadId: number, address: bigint, sp: bigint): Promise<StopInfo | 'ended'> {
+    return this.forwardTo({ kind: 'run', collect: false, temp: { address: toPc(address), threadId, sp } });
+  }
+
+  step(threadId: number, kind: StepKind, granularity: Granularity): void {
+    this.thread(threadId);
+    if (this.ended) { this.stopWith({ reason: 'end', threadId, description: `program ended: ${this.endMessage}` }); return; }
+    void this.drive(async () => {
+      if (kind === 'out') {
+        const frames = this.stack(threadId);
+        const caller = frames[1];
+        if (caller === undefined) return this.stepInstruction(threadId);
+        return this.runToReturn(threadId, caller.pc, this.spOf(threadId) + 1n);
+      }
+      const start = this.lineOf(threadId);
+      for (let i = 0; i < MAX_LINE_STEPS; i++) {
+        let r: StopInfo | 'ended';
+        if (kind === 'over' && this.atCall(threadId)) {
+          const pc = this.threads.pc(this.thread(threadId));
+          r = await this.runToReturn(threadId, pc + 4n, this.spOf(threadId));
+        } else r = await this.stepInstruction(threadId);
+        if (r === 'ended' || r.reason !== 'step') return r;
+        if (granularity === 'instruction') return r;
+        const now = this.lineOf(threadId);
+        if (now !== undefined && now !== start) return r;
+        if (now === undefined && start === undefined) return r;
+        if (this.pauseRequested) { this.pauseRequested = false; return { reason: 'pause', threadId }; }
+      }
+      return { reason: 'step', threadId };
+    });
+  }
+
+  // ------------------------------------------------------------------ reverse -----------------
+
+  /** Restores the newest checkpoint at or before `place` and re-executes to it, quietly. */
+  private goTo(place: Place): void {
+    this.replaying = true;
+    try {
+      this.position = this.history.restoreBefore(place.position);
+      while (this.position < place.position) {
+        const { result } = this.runOnce({ kind: 'quiet' }, place.position - this.position);
+        if (result.instret === 0n) throw new Error(`re-execution stopped short at ${this.position} of ${place.position}: ${result.message}`);
+      }
+      const same = (): boolean => this.program.machine.harts.every((h, i) => h.pc === place.pcs[i]);
+      for (let i = 0; i < 1000 && !same(); i++) {
+        // The place lies after a trap taken at this position: walk boundary by boundary.
+        const { result, stop } = this.runOnce({ kind: 'seek', pcs: place.pcs }, 1n);
+        if (stop === undefined && result.instret > 0n) throw new Error(`re-execution diverged: no stop at position ${place.position} with the recorded pcs`);
+      }
+      if (!same()) throw new Error(`re-execution diverged at position ${place.position}`);
+    } finally {
+      this.replaying = false;
+    }
+    this.ended = false;
+  }
+
+  /** The boundaries at `position`: the one right after its last retirement, then each trap taken before the next retirement. */
+  private boundariesAt(position: bigint): Place[] {
+    this.limitPlace(position);
+    const out: Place[] = [this.place()];
+    this.replaying = true;
+    try {
+      for (let i = 0; i < 1000; i++) {
+        const { result, stop } = this.runOnce({ kind: 'next', first: true }, 1n);
+        if (stop === undefined || result.instret > 0n) break;
+        out.push(this.place());
+      }
+    } finally {
+      this.replaying = false;
+    }
+    return out;
+  }
+
+  /** The place a quiet re-execution to `position` reaches (right after the position-th retirement). */
+  private limitPlace(position: bigint): Place {
+    this.replaying = true;
+    try {
+      this.position = this.history.restoreBefore(position);
+      while (this.position < position) {
+        const { result } = this.runOnce({ kind: 'quiet' }, position - this.position);
+        if (result.instret === 0n) break;
+      }
+    } finally {
+      this.replaying = false;
+    }
+    return this.place();
+  }
+
+  /** The machine's previous boundary before `here`, or undefined at the very start. */
+  private previousPlace(here: Place): Place | undefined {
+    const same = (a: Place, b: Place): boolean => a.position === b.position && a.pcs.every((p, i) => p === b.pcs[i]);
+    const at = this.boundariesAt(here.position);
+    const k = at.findIndex((p) => same(p, here));
+    if (k > 0) return at[k - 1];
+    if (here.position === 0n) return undefined;
+    const before = this.boundariesAt(here.position - 1n);
+    return before[before.length - 1];
+  }
+
+  stepBack(threadId: number, granularity: Granularity): void {
+    this.thread(threadId);
+    void this.drive(async () => {
+      const here = this.place();
+      const startLine = this.lineOf(threadId);
+      let cur = here;
+      let moved = false;
+      for (let i = 0; i < (granularity === 'line' ? MAX_BACK_LINE_STEPS : 1); i++) {
+        const prev = this.previousPlace(cur);
+        if (prev === undefined) break;
+        this.goTo(prev);
+        cur = prev;
+        moved = true;
+        if (granularity === 'instruction') break;
+        const l = this.lineOf(threadId);
+        if (l !== undefined && l !== startLine) break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (!moved) { this.goTo(here); return { reason: 'entry', threadId, description: 'at the start of the recorded history' }; }
+      return { reason: 'step', threadId };
+    });
+  }
+
+  reverseContinue(threadId: number): void {
+    this.thread(threadId);
+    void this.drive(async () => {
+      const here = this.place();
+      let end = here.position;
+      for (;;) {
+        const start = this.history.restoreBefore(end > 0n ? end - 1n : 0n);
+        this.position = start;
+        const hits: { place: Place; info: StopInfo }[] = [];
+        this.replaying = true;
+        try {
+          this.armSkipsNone();
+          while (this.position < end) {
+            const { result, stop } = this.runOnce({ kind: 'run', collect: true }, end - this.position);
+            if (stop !== undefined) {
+              const p = this.place();
+              if (p.position < here.position) hits.push({ place: p, info: stop });
+              this.armSkips();
+            } else if (result.instret === 0n) break;
+          }
+        } finally {
+          this.replaying = false;
+        }
+        const last = hits[hits.length - 1];
+        if (last !== undefined) { this.goTo(last.place); return last.info; }
+        if (start === 0n) { this.goTo({ position: 0n, pcs: this.history0Pcs() }); return { reason: 'entry', threadId, description: 'reached the start of the recorded history' }; }
+        end = start;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    });
+  }
+
+  private armSkipsNone(): void { this.skipPc.fill(Number.NaN); this.skipRetired.fill(-1); }
+
+  private history0Pcs(): number[] {
+    this.history.restoreBefore(0n);
+    this.position = 0n;
+    return this.program.machine.harts.map((h) => h.pc);
+  }
+
+  // ------------------------------------------------------------------ output ------------------
+
+  private consoleByte(b: number): void {
+    this.outputBuffer += String.fromCharCode(b);
+    if (b === 10 && this.outputBuffer.length > 4096) this.flushOutput();
+  }
+
+  flushOutput(): void {
+    if (this.outputBuffer.length === 0) return;
+    const text = this.outputBuffer;
+    this.outputBuffer = '';
+    this.emit('output', text, 'stdout');
+  }
+
+  output(text: string, category: OutputCategory): void { this.emit('output', text, category); }
+
+  /** Exception details of the last stop, for exceptionInfo. */
+  describeFilters(): readonly ExceptionFilter[] { return EXCEPTION_FILTERS; }
+}
+
+/** DAP hit conditions: `N` (stop from the Nth hit on), `>= N`, `> N`, `== N`, `% N` (every Nth). */
+export function hitConditionHolds(cond: string | undefined, hits: number): boolean {
+  if (cond === undefined || cond.trim() === '') return true;
+  const m = /^\s*(>=|>|==|=|%|<=|<)?\s*(\d+)\s*$/.exec(cond);
+  if (m === null) return true;
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case '>': return hits > n;
+    case '==': case '=': return hits === n;
+    case '%': return n > 0 && hits % n === 0;
+    case '<': return hits < n;
+    case '<=': return hits <= n;
+    default: return hits >= n;
+  }
+}
+
+/** Hit conditions the runtime understands, for a clear error on anything else. */
+export function validHitCondition(cond: string | undefined): boolean {
+  return cond === undefined || cond.trim() === '' || /^\s*(>=|>|==|=|%|<=|<)?\s*\d+\s*$/.test(cond);
+}
