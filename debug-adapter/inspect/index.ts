@@ -10,3 +10,6 @@ export { evaluate, type Evaluation, type EvaluateOptions } from './evaluate';
 export { readMemory, writeMemory, type AddressSpace, type MemoryRead } from './memory';
 export { walk, type WalkResult, type TranslationRegs } from './walk';
 export { translate, parseHex } from './translate';
+export { disassemble, type DisassembledLine } from './disasm';
+export { consoleCommand, HELP } from './commands';
+export { machineSummary, tlbEntries, pageTable, callbacks, interrupts, trace, traceRecord } from './views';
