@@ -32,6 +32,9 @@ export function reader(doc: TextDocument, ctx: LanguageContext): ReadText {
 
 interface CacheEntry {
   key: string;
+  /** The workspace and text the analysis saw (another workspace object, e.g. in tests, or another text never hits). */
+  files: LanguageContext['files'];
+  text: string;
   analysis: Analysis;
 }
 const cache = new Map<string, CacheEntry>();
@@ -43,11 +46,12 @@ function key(doc: TextDocument, ctx: LanguageContext): string {
 
 export function analyse(doc: TextDocument, ctx: LanguageContext): Analysis {
   const k = key(doc, ctx);
+  const text = doc.getText();
   const hit = cache.get(doc.uri);
-  if (hit && hit.key === k) return hit.analysis;
+  if (hit && hit.key === k && hit.files === ctx.files && hit.text === text) return hit.analysis;
   const analysis = compute(doc, ctx);
   if (cache.size >= MAX_DOCS && !cache.has(doc.uri)) cache.delete(cache.keys().next().value as string);
-  cache.set(doc.uri, { key: k, analysis });
+  cache.set(doc.uri, { key: k, files: ctx.files, text, analysis });
   return analysis;
 }
 
