@@ -28,7 +28,7 @@ export function tlbEntryRow(e: TlbEntryView, radix: Radix): { label: string; des
 export function tlbHartNode(t: TlbEntries, radix: Radix): ViewNode {
   const c = t.counters;
   const base = `tlb/hart/${t.hart}`;
-  const entries = t.entries.map((e) => ({
+  const entries: ViewNode[] = t.entries.map((e) => ({
     id: `${base}/slot/${e.slot}`,
     ...tlbEntryRow(e, radix),
     contextValue: 'tlbEntry',
