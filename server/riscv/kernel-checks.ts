@@ -187,8 +187,10 @@ function previousPrivilege(sec: FlowSection, xret: FlowInsn, flow: FlowUnit, fac
   const entryProblem = (i: FlowInsn): RelatedInformation | undefined => {
     const names = sec.labels.get(i.index) ?? [];
     if (names.some((n) => vectors.has(n))) return undefined; // a trap set the field on the way in
-    const shown = names.find((n) => !n.includes('\u0002')) ?? names[0]?.split('\u0002')[0];
-    return { range: i.range, message: shown ? `a path enters at '${shown}' (${where(i)})` : `a path starts here (${where(i)})` };
+    const label = names.find((n) => !n.includes('\u0002')) ?? names[0];
+    const def = label === undefined ? undefined : flow.unit.symbols.get(label);
+    if (!def || label === undefined) return { range: i.range, message: `a path starts here (${where(i)})` };
+    return { range: def.range, message: `a path enters at '${label.split('\u0002')[0]}' (line ${def.range.line})` };
   };
   const checkEntry = (i: FlowInsn): RelatedInformation | undefined => {
     const names = sec.labels.get(i.index) ?? [];
