@@ -5,7 +5,7 @@
 import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver';
 import { isCall, writesRegisters } from '../../simulator/ebpf/isa';
 import type { HcbAnalysis } from './analysis';
-import { describeValue } from './stateView';
+import { describeCompact } from './stateView';
 
 const MAX_HINT = 60;
 
@@ -21,7 +21,7 @@ export function inlayHints(a: HcbAnalysis, range: Range): InlayHint[] {
     // a call clobbers r1-r5; only its result is worth a hint
     const regs = isCall(insn) ? [0] : writesRegisters(insn).filter((x) => x !== 10);
     if (!after || regs.length === 0 || regs.length > 2) continue;
-    const facts = regs.map((x) => `r${x}: ${describeValue(after.regs[x])}`).join('; ');
+    const facts = regs.map((x) => `r${x}: ${describeCompact(after.regs[x])}`).join('; ');
     out.push({
       position: { line, character: a.lines[line].length },
       label: ` ${facts.length > MAX_HINT ? `${facts.slice(0, MAX_HINT - 1)}…` : facts}`,

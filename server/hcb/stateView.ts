@@ -12,11 +12,29 @@ export function describeValue(v: Val): string {
   const s = v.v;
   if (S.isConst(s)) return `number ${S.formatScalar(s)}`;
   const parts = ['number'];
-  if (s.smin !== S.S64_MIN || s.smax !== S.S64_MAX) parts.push(`signed [${fmt(s.smin)}, ${fmt(s.smax)}]`);
-  if (s.umin !== 0n || s.umax !== S.M64) parts.push(`unsigned [${fmt(s.umin)}, ${fmt(s.umax)}]`);
+  if (s.smin >= 0n && s.smin === s.umin && s.smax === s.umax) parts.push(`range [${fmt(s.umin)}, ${fmt(s.umax)}]`);
+  else {
+    if (s.smin !== S.S64_MIN || s.smax !== S.S64_MAX) parts.push(`signed [${fmt(s.smin)}, ${fmt(s.smax)}]`);
+    if (s.umin !== 0n || s.umax !== S.M64) parts.push(`unsigned [${fmt(s.umin)}, ${fmt(s.umax)}]`);
+  }
   if (s.tm !== S.M64) parts.push(`known bits ${knownBits(s)}`);
   if (parts.length === 1) parts.push('(any value)');
   return parts.join(', ');
+}
+
+/** The same facts, terse, for inlay hints: `[0, 6] bits 0x0/0x1`. */
+export function describeCompact(v: Val): string {
+  if (v.t !== 'num') return formatVal(v);
+  const s = v.v;
+  if (S.isConst(s)) return S.formatScalar(s);
+  const parts: string[] = [];
+  if (s.smin >= 0n && s.smin === s.umin && s.smax === s.umax) parts.push(`[${fmt(s.umin)}, ${fmt(s.umax)}]`);
+  else {
+    if (s.smin !== S.S64_MIN || s.smax !== S.S64_MAX) parts.push(`s[${fmt(s.smin)}, ${fmt(s.smax)}]`);
+    if (s.umin !== 0n || s.umax !== S.M64) parts.push(`u[${fmt(s.umin)}, ${fmt(s.umax)}]`);
+  }
+  if (s.tm !== S.M64) parts.push(`bits 0x${(s.tv & ~s.tm & S.M64).toString(16)}/0x${(S.M64 & ~s.tm).toString(16)}`);
+  return parts.length ? parts.join(' ') : 'number';
 }
 
 /** Known bits as value/mask: which bits are fixed and to what. */
