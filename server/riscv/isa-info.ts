@@ -92,11 +92,12 @@ const PSEUDO: Record<string, [string, string]> = {
 
 function snippetOf(operands: string): string {
   if (!operands) return '';
-  return operands.split(', ').map((o, i) => {
-    const m = /^(\w+)\((\w+)\)$/.exec(o) ?? /^\((\w+)\)$/.exec(o);
-    if (m && m.length === 3) return `\${${i * 2 + 1}:${m[1]}}(\${${i * 2 + 2}:${m[2]}})`;
-    if (m) return `(\${${i * 2 + 1}:${m[1]}})`;
-    return `\${${i * 2 + 1}:${o}}`;
+  let n = 0;
+  const slot = (name: string): string => `\${${++n}:${name}}`;
+  return operands.split(', ').map((o) => {
+    const mem = /^(\w*)\((\w+)\)$/.exec(o);
+    if (!mem) return slot(o);
+    return mem[1] ? `${slot(mem[1])}(${slot(mem[2])})` : `(${slot(mem[2])})`;
   }).join(', ');
 }
 
