@@ -5,11 +5,10 @@
  * whose column points into the line.
  */
 import { asType } from './expression';
-import { disassemble } from './disasm';
+import { LinkResolver, disassemble } from './disasm';
 import { evaluate } from './evaluate';
 import { readMemory } from './memory';
 import { registerGroups } from './registers';
-import { symbolAt, symbolText, imagesOf } from './symbols';
 import { InspectError, hex, type InspectTarget, type ThreadContext } from './target';
 import { resolveThread } from './thread';
 import { tlbSlotFor, walkFor } from './translate';
@@ -120,9 +119,8 @@ function examine(t: InspectTarget, ctx: ThreadContext, spec: string, rest: strin
   if (fmt === 'i') {
     return disassemble(t, ctx, address, 0, n).map((l) => `${hex(l.address)}${l.symbol ? ` <${l.symbol}>` : ''}:\t${l.bytes}\t${l.text}`).join('\n');
   }
-  const s = resolveThread(t, ctx);
-  const images = imagesOf(t, s);
-  const label = (a: bigint): string => { const sym = symbolAt(images, a); return `${hex(a)}${sym ? ` <${symbolText(sym)}>` : ''}:`; };
+  const links = new LinkResolver(t, resolveThread(t, ctx));
+  const label = (a: bigint): string => { const sym = links.symbol(a); return `${hex(a)}${sym ? ` <${sym}>` : ''}:`; };
   if (fmt === 's') return strings(t, ctx, address, n, label);
   const size = SIZES[sizeCh];
   const perLine = size === 8 ? 2 : size === 4 ? 4 : 8;
@@ -174,11 +172,11 @@ function info(t: InspectTarget, ctx: ThreadContext, rest: string | undefined, co
   const what = rest?.trim();
   if (what === 'registers' || what === 'reg' || what === 'r') {
     const s = resolveThread(t, ctx);
-    const images = imagesOf(t, s);
+    const links = new LinkResolver(t, s);
     const general = registerGroups(t, ctx)[0].entries;
     const rows = general.map((e) => {
-      const sym = e.name === 'pc' || e.name === 'ra' ? symbolAt(images, e.value) : undefined;
-      return `${e.name.padEnd(5)} ${hex(e.value).padEnd(20)} ${sym ? `<${symbolText(sym)}>` : BigInt.asIntN(64, e.value).toString()}`;
+      const sym = e.name === 'pc' || e.name === 'ra' ? links.symbol(e.value) : undefined;
+      return `${e.name.padEnd(5)} ${hex(e.value).padEnd(20)} ${sym ? `<${sym}>` : BigInt.asIntN(64, e.value).toString()}`;
     });
     return [`${s.vcpu ? `${s.vm?.name}/${s.vcpu.index} ` : ''}hart ${s.hart.id}${s.live ? '' : ' (descheduled: saved context)'}, mode ${s.modeName}`, ...rows].join('\n');
   }

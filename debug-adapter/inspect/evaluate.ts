@@ -2,7 +2,8 @@
 import { U64, evaluateNode, formatValue, parse, pointerTo, type EvalEnv, type NameValue } from './expression';
 import { readValue } from './memory';
 import { registerValue } from './registers';
-import { findSymbolIn, imagesOf, symbolAt, symbolText } from './symbols';
+import { findSymbolIn, imagesOf } from './symbols';
+import { LinkResolver } from './disasm';
 import { InspectError, hex, type InspectTarget, type ThreadContext } from './target';
 import { resolveThread } from './thread';
 import { registerNumber } from '../../simulator/riscv/isa/registers';
@@ -40,8 +41,9 @@ export function evaluate(t: InspectTarget, ctx: ThreadContext, expression: strin
   const isAddress = v.type.pointee !== undefined || v.origin === 'symbol'
     || (node.kind === 'name' && ADDRESS_REGISTERS.has(node.name.replace(/^\$/, '')));
   if (isAddress) {
-    const sym = symbolAt(images, BigInt.asUintN(64, v.value));
-    if (sym !== undefined) text += ` <${symbolText(sym)}>`;
+    // Symbols name link addresses: a virtual address (a high-half kernel) is mapped back first.
+    const sym = new LinkResolver(t, s).symbol(BigInt.asUintN(64, v.value));
+    if (sym !== undefined) text += ` <${sym}>`;
   }
   const type = v.origin === 'symbol' && v.type === U64 ? pointerTo({ name: 'void', size: 1, signed: false }).name : v.type.name;
   return { value: v.value, text, type, ...(isAddress ? { memoryReference: hex(v.value) } : {}) };
