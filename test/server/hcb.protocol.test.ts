@@ -120,7 +120,7 @@ describe('language server: hcb over the protocol', function () {
     const [bounds, loop, nullCheck, ubpf, uninit] = files;
     before(async () => {
       for (const f of files) await client.open(f.uri, 'hcb', f.text);
-      for (const f of files) await client.settled(f.uri, 1, 50);
+      for (const f of files) await client.settled(f.uri, 1);
     });
     after(async () => {
       for (const f of files) await client.close(f.uri);

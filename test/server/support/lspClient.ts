@@ -4,8 +4,10 @@
  * `vscode-languageserver-protocol` connection. Diagnostics notifications are collected per URI
  * so tests can wait for the publication of a given document version.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import {
   ConfigurationRequest, createProtocolConnection, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification,
@@ -17,11 +19,28 @@ import {
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 let built = false;
 
-/** Builds dist/ once per test process. */
+/**
+ * Bundles the server and its verifier worker once per test process, with the options of
+ * scripts/build.mjs (only these two entries, so other parts of the tree cannot break the build).
+ */
 export function ensureBuilt(): void {
   if (built) return;
-  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  writeFileSync(join(ROOT, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
+  for (const [entry, out] of [['server/main.ts', 'dist/server.js'], ['server/slow/worker.ts', 'dist/serverWorker.js']]) {
+    buildSync({
+      entryPoints: [join(ROOT, entry)],
+      outfile: join(ROOT, out),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: true,
+      logLevel: 'error',
+      mainFields: ['module', 'main'],
+      define: { HYPERLAB_VERSION: JSON.stringify('test') },
+    });
+  }
   built = true;
 }
 
@@ -38,7 +57,9 @@ export class LspClient {
   readonly published = new Map<string, PublishDiagnosticsParams[]>();
   private readonly waiters: { uri: string; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   readonly stderr: string[] = [];
-  private versions = new Map<string, number>();
+  private readonly versions = new Map<string, number>();
+  /** Publications received for a URI before its latest open (older sessions of the same file). */
+  private readonly openedAt = new Map<string, number>();
   initializeResult?: InitializeResult;
 
   constructor(private readonly options: ClientOptions = {}) {
@@ -84,6 +105,7 @@ export class LspClient {
 
   async open(uri: string, languageId: string, text: string, version = 1): Promise<void> {
     this.versions.set(uri, version);
+    this.openedAt.set(uri, this.published.get(uri)?.length ?? 0);
     await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version, text } });
   }
 
@@ -113,11 +135,20 @@ export class LspClient {
     });
   }
 
-  /** Publication for `version` that includes the verifier's (slow) results: waits for the slow pass to settle. */
-  async settled(uri: string, version = this.version(uri), quietMs = 400): Promise<Diagnostic[]> {
-    await this.diagnostics(uri, (p) => p.version === version);
-    await new Promise((r) => setTimeout(r, quietMs));
-    const all = (this.published.get(uri) ?? []).filter((p) => p.version === version);
+  /**
+   * The diagnostics of `version` once complete. A `.hcb` document is published twice per version
+   * (the assembler's at once, then with the verifier's); other languages once.
+   */
+  async settled(uri: string, version = this.version(uri), timeoutMs = 15000): Promise<Diagnostic[]> {
+    const wanted = uri.endsWith('.hcb') ? 2 : 1;
+    const since = this.openedAt.get(uri) ?? 0;
+    const ofVersion = (): PublishDiagnosticsParams[] => (this.published.get(uri) ?? []).slice(since).filter((p) => p.version === version);
+    const deadline = Date.now() + timeoutMs;
+    while (ofVersion().length < wanted) {
+      if (Date.now() > deadline) throw new Error(`diagnostics of ${uri} v${version} incomplete after ${timeoutMs} ms\n${this.stderr.join('')}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const all = ofVersion();
     return all[all.length - 1].diagnostics;
   }
 
