@@ -17,6 +17,11 @@ export type SessionPhase = 'none' | 'running' | 'stopped' | 'ended';
 export class HyperlabSessions implements vscode.Disposable {
   private session: vscode.DebugSession | undefined;
   private phaseValue: SessionPhase = 'none';
+  /**
+   * The DAP session is gone (not only the program: after the program ends the adapter still
+   * answers, and the views keep reading the final state from it).
+   */
+  private terminated = false;
   private radixValue: Radix = 'hex';
   /** Last answer per request (command + args), so ended sessions keep showing their last state. */
   private readonly lastAnswers = new Map<string, unknown>();
@@ -40,6 +45,7 @@ export class HyperlabSessions implements vscode.Disposable {
       }),
       vscode.debug.onDidTerminateDebugSession((s) => {
         if (s !== this.session) return;
+        this.terminated = true;
         this.setPhase('ended');
         this.throttle.trigger(true);
       }),
@@ -64,6 +70,7 @@ export class HyperlabSessions implements vscode.Disposable {
 
   private follow(s: vscode.DebugSession): void {
     this.session = s;
+    this.terminated = false;
     this.lastAnswers.clear();
     this.setPhase('running');
     this.throttle.trigger(true);
@@ -75,10 +82,13 @@ export class HyperlabSessions implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'hyperlab.sessionActive', p === 'running' || p === 'stopped');
   }
 
-  /** Called by the debug adapter tracker on every DAP `stopped` event. */
-  notifyStopped(s: vscode.DebugSession): void {
+  /**
+   * Called by the debug adapter tracker on every DAP `stopped` event; `programEnded` when the
+   * adapter stopped because the program ended (reason `end`): still answering, but final.
+   */
+  notifyStopped(s: vscode.DebugSession, programEnded: boolean): void {
     if (s !== this.session) this.follow(s);
-    this.setPhase('stopped');
+    this.setPhase(programEnded ? 'ended' : 'stopped');
     this.throttle.trigger(true);
   }
 
@@ -90,8 +100,9 @@ export class HyperlabSessions implements vscode.Disposable {
     return this.phaseValue === 'ended';
   }
 
+  /** The session to send requests to: none once it terminated. */
   get debugSession(): vscode.DebugSession | undefined {
-    return this.phaseValue === 'ended' ? undefined : this.session;
+    return this.terminated ? undefined : this.session;
   }
 
   get radix(): Radix {

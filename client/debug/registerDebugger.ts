@@ -4,7 +4,7 @@ import { DEBUG_TYPE, type HyperlabSessions } from '../session';
 import { HyperlabAdapterFactory } from './adapterFactory';
 import { HyperlabConfigurationProvider, HyperlabDynamicConfigurations } from './configurationProvider';
 
-interface DapMessage { type?: string; event?: string; command?: string }
+interface DapMessage { type?: string; event?: string; command?: string; body?: { reason?: string } }
 
 export function registerDebugger(context: vscode.ExtensionContext, sessions: HyperlabSessions): void {
   let dapLog: vscode.LogOutputChannel | undefined;
@@ -23,7 +23,7 @@ export function registerDebugger(context: vscode.ExtensionContext, sessions: Hyp
           // Views refresh on every stop, not only on hyperlab/stateChanged: a stop must never
           // leave them one state behind.
           onDidSendMessage(m: DapMessage) {
-            if (m.type === 'event' && m.event === 'stopped') sessions.notifyStopped(session);
+            if (m.type === 'event' && m.event === 'stopped') sessions.notifyStopped(session, m.body?.reason === 'end');
             if (trace) dapLog?.trace(`← ${JSON.stringify(m)}`);
           },
           onWillReceiveMessage(m: DapMessage) {
