@@ -23,7 +23,7 @@ export interface FlowInsn {
   next: number[];
   exit?: 'return' | 'jump-away' | 'end';
   prev: number[];
-  /** Register facts before this instruction. */
+  /** Register facts before this instruction (recorded for stores and CSR instructions only). */
   before: RegFacts;
 }
 
@@ -212,7 +212,9 @@ function analyseRegisters(insns: FlowInsn[], unit: FileUnit): void {
   for (const insn of insns) {
     constants[0] = 0n;
     symbols[0] = undefined;
-    insn.before = { symbols: symbols.slice(), constants: constants.slice() };
+    // Only CSR accesses and stores are asked about; other instructions share an empty record.
+    const fmt0 = insn.mi.def.format;
+    if (fmt0 === 'STORE' || fmt0 === 'CSR' || fmt0 === 'CSRI') insn.before = { symbols: symbols.slice(), constants: constants.slice() };
     const { mi } = insn;
     const rd = writtenRegister(mi);
     const stop = (mi.def.name === 'jal' || mi.def.name === 'jalr') && mi.rd === 0;
