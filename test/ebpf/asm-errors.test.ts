@@ -166,7 +166,7 @@ describe('eBPF assembler parser: located errors and recovery', function () {
     assert.deepEqual(r.insns.map(at), ['2:10-24', '3:8-28', '4:3-24', '5:3-16', '6:3-7', '7:5-34', '8:3-7']);
     assert.deepEqual(
       r.references.map((x) => `${x.kind}:${x.name}@${at(x)}->${x.target}`),
-      ['map:counts@2:15-21->0', 'helper:map_lookup_elem@3:13-28->1', 'label:again@4:20-25->2', 'function:fn@5:14-16->6', 'map:counts@7:19-25->0'],
+      ['map:counts@2:15-21->0', 'helper:map_lookup_elem@3:13-28->1', 'label:again@4:19-24->2', 'function:fn@5:14-16->6', 'map:counts@7:20-26->0'],
     );
     assert.equal(r.maps[0].nameRange.column, 6);
     assert.equal(r.maps[0].nameRange.endColumn, 12);
