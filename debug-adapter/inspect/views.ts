@@ -73,7 +73,7 @@ export function tlbEntries(t: InspectTarget, args: TlbEntriesArgs, since?: numbe
     const level = tlb.level[slot], glevel = tlb.glevel[slot];
     const pageSize = virt ? Math.min(4096 * 512 ** level, 4096 * 512 ** glevel) : 4096 * 512 ** level;
     all.push({
-      slot, set: Math.floor(slot / tlb.ways), way: slot % tlb.ways, virt, vmid: tlb.vmid[slot], asid: tlb.asid[slot], global: (f & 0x20) !== 0,
+      slot, set: Math.floor(slot / tlb.ways), way: slot % tlb.ways, virt, vmid: tlb.vmid[slot], asid: tlb.asid[slot], global: (f & 0x20) !== 0 && (f & E_S1BARE) === 0,
       vpn: hex(vpn), ppn: hex(tlb.ppn[slot]), gpn: virt ? hex(tlb.gpn[slot]) : null, pageSize, perms: tlbPerms(f),
       recent: recent.has(`${tlb.vmid[slot]}:${tlb.asid[slot]}:${vpn}`) ? 'filled' : null,
     });
