@@ -5,13 +5,14 @@
 import * as vscode from 'vscode';
 import type { TraceRecord } from '../../protocol/hyperlab';
 import { TIMELINE_KINDS, TIMELINE_LEGEND, fullWindow, pan, shortCycles, timelineScene, zoom, type Window } from '../model/timeline';
+import { readTrace } from '../model/traceFetch';
 import { errorText } from '../model/tree';
 import type { HyperlabSessions } from '../session';
 import { escapeHtml, pageHtml, webviewOptions } from './html';
 import { parseFromWebview, type ToWebview } from './messages';
 
-/** Events fetched per refresh; beyond this the status line says the timeline is truncated. */
-const EVENT_LIMIT = 50_000;
+/** Events fetched per refresh (in adapter-sized pages); beyond this the status line says so. */
+const EVENT_LIMIT = 100_000;
 
 export class TimelinePanel implements vscode.Disposable {
   static readonly viewType = 'hyperlab.timeline';
@@ -70,7 +71,7 @@ export class TimelinePanel implements vscode.Disposable {
 
   private async fetch(): Promise<void> {
     try {
-      const trace = await this.sessions.request('hyperlab/trace', { kinds: [...TIMELINE_KINDS], limit: EVENT_LIMIT });
+      const trace = await readTrace(this.sessions.request, [...TIMELINE_KINDS], EVENT_LIMIT);
       this.events = trace.events;
       this.truncated = trace.truncated;
       await this.render();

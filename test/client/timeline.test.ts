@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { TraceRecord } from '../../protocol/hyperlab';
 import { MIN_SPAN, fullWindow, pan, shortCycles, tickStep, ticks, timelineScene, zoom } from '../../client/model/timeline';
 import type { SceneRect } from '../../client/model/scene';
+import type { Requester } from '../../client/model/requester';
+import { readTrace } from '../../client/model/traceFetch';
 
 const events: TraceRecord[] = [
   { kind: 'trap', time: 100, hart: 0, cause: 8, interrupt: false, from: 'VS', to: 'HS', pc: '0x80000000' },
@@ -71,5 +73,42 @@ describe('client/model/timeline', () => {
   it('says so when there is nothing to draw', () => {
     const s = timelineScene([], { start: 0, end: 10 });
     assert.ok(s.items.some((i) => i.type === 'text' && i.cls === 'empty'));
+  });
+});
+
+describe('client/model/traceFetch', () => {
+  /** A fake adapter with the real paging contract: at most `limit` events from `since`, `until` = next start. */
+  function adapter(all: TraceRecord[]): { req: Requester; calls: number[] } {
+    const calls: number[] = [];
+    const req = (async (_command: string, args: { since?: number; limit?: number; kinds?: string[] }) => {
+      const since = args.since ?? 0;
+      const limit = args.limit ?? 1000;
+      calls.push(since);
+      const matching = all.filter((e) => e.time >= since && (!args.kinds || args.kinds.includes(e.kind)));
+      if (matching.length > limit) return { events: matching.slice(0, limit), until: matching[limit].time, truncated: true };
+      return { events: matching, until: 1e9, truncated: false };
+    }) as Requester;
+    return { req, calls };
+  }
+  const ev = (time: number): TraceRecord => ({ kind: 'trap', time, hart: 0 });
+
+  it('reads every event across pages without duplicates at page boundaries', async () => {
+    const all = [0, 1, 2, 2, 2, 3, 4, 5, 5, 6].map(ev);
+    const { req, calls } = adapter(all);
+    const r = await readTrace(req, ['trap'], 100, 3);
+    assert.deepEqual(r.events.map((e) => e.time), [0, 1, 2, 2, 2, 3, 4, 5, 5, 6]);
+    assert.equal(r.truncated, false);
+    assert.ok(calls.length > 1);
+  });
+  it('stops at the maximum and says the result is truncated', async () => {
+    const { req } = adapter(Array.from({ length: 50 }, (_, i) => ev(i)));
+    const r = await readTrace(req, ['trap'], 20, 7);
+    assert.equal(r.events.length, 20);
+    assert.equal(r.truncated, true);
+  });
+  it('moves on when a whole page shares one instant', async () => {
+    const { req } = adapter([5, 5, 5, 5, 6].map(ev));
+    const r = await readTrace(req, ['trap'], 100, 2);
+    assert.ok(r.events.some((e) => e.time === 6), 'the later event is reached');
   });
 });
