@@ -93,6 +93,9 @@ export function makeProfile(prefix = 'hyperlab-vscode-') {
     'update.mode': 'none',
     'debug.openDebug': 'neverOpen',
     'window.restoreWindows': 'none',
+    'git.openRepositoryInParentFolders': 'never',
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.disableAIFeatures': true,
   }, null, 2));
   return p;
 }

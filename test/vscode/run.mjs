@@ -22,7 +22,8 @@ import { ensureTestEnv, ensureVsix, freePort, installVsix, launchChromium, makeP
 import { runUiTests } from './ui.mjs';
 
 const SUITE_TIMEOUT_MS = 300_000;
-const fixtures = path.join(repoRoot, 'test', 'vscode', 'fixtures');
+// The fixtures folder and examples/, as one multi-root workspace (see the file's comment).
+const workspace = path.join(repoRoot, 'test', 'vscode', 'fixtures', 'hyperlab-tests.code-workspace');
 const artifacts = path.join(repoRoot, '.test-artifacts', 'vscode');
 
 const { values: opts } = parseArgs({
@@ -84,7 +85,7 @@ async function freshCodeServer(env, vsix, name, serverOptions) {
 async function runSuite(env, vsix) {
   const testsPath = await bundleSuite();
   const { extensionDir, server, browser } = await freshCodeServer(env, vsix, 'suite', {
-    workspace: fixtures,
+    workspace,
     smokeTestDriver: true,
     extraEnv: opts.grep ? { HYPERLAB_SUITE_GREP: opts.grep } : {},
   });
@@ -108,7 +109,7 @@ async function runSuite(env, vsix) {
     ['extensionTestsPath', remote(testsPath)],
     ['skipWelcome', 'true'],
   ];
-  const url = `${server.url}/?folder=${encodeURIComponent(fixtures)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const url = `${server.url}/?workspace=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const started = Date.now();
   await page.goto(url);
   const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), SUITE_TIMEOUT_MS))]);
@@ -126,9 +127,9 @@ async function runSuite(env, vsix) {
 }
 
 async function runUi(env, vsix) {
-  const { server, browser } = await freshCodeServer(env, vsix, 'ui', { workspace: fixtures });
+  const { server, browser } = await freshCodeServer(env, vsix, 'ui', { workspace });
   const page = browser.pages()[0] ?? (await browser.newPage());
-  const results = await runUiTests({ page, url: `${server.url}/?folder=${encodeURIComponent(fixtures)}`, artifacts, log });
+  const results = await runUiTests({ page, url: `${server.url}/?workspace=${encodeURIComponent(workspace)}`, artifacts, log });
   for (const r of results) console.log(`  ${r.ok ? '✔' : '✘'} ${r.name}${r.ok ? '' : `\n      ${r.error}`}`);
   return { passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length };
 }

@@ -1,9 +1,17 @@
-// The Playwright UI test: what a user sees in the workbench with the packaged extension. Each
-// step is one named test; a step that fails stops the steps that depend on it (they are reported
-// as failed with the reason). Screenshots of every step land in the artifacts folder.
+// The Playwright UI test: what a user sees in the workbench with the packaged extension, driven
+// the way a user drives it (activity bar, keyboard, command palette). Each step is one named
+// test; a failing step stops the steps that depend on it (reported as failed, with the reason).
+// A screenshot of every step lands in the artifacts folder as ui-<step>.png.
+//
+// The workspace is test/vscode/fixtures/hyperlab-tests.code-workspace, whose launch
+// configuration debugs examples/hello-vm.
 import path from 'node:path';
+import { repoRoot } from './env.mjs';
 
 const WORKBENCH_TIMEOUT = 30_000;
+const helloVmSource = path.join(repoRoot, 'examples', 'hello-vm', 'hello-vm.S');
+const isMac = process.platform === 'darwin';
+const mod = isMac ? 'Meta' : 'Control';
 
 /**
  * @param {{ page: import('playwright-core').Page, url: string, artifacts: string, log: (...a: unknown[]) => void }} ctx
@@ -24,11 +32,52 @@ export async function runUiTests({ page, url, artifacts, log }) {
       results.push({ name, ok: true });
       log(`ui: ${name} (${Date.now() - started} ms)`);
     } catch (e) {
-      results.push({ name, ok: false, error: e instanceof Error ? e.message.split('\n').slice(0, 6).join('\n      ') : String(e) });
+      results.push({ name, ok: false, error: e instanceof Error ? e.message.split('\n').slice(0, 8).join('\n      ') : String(e) });
       blocked = name;
     } finally {
-      await shot(name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
+      await shot(name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase());
     }
+  }
+
+  const quickInput = page.locator('.quick-input-widget');
+  /** Runs a command through the palette by its title, as a user types it. */
+  async function palette(title) {
+    await page.keyboard.press('F1');
+    await quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.type(title);
+    // The first row must be the command, not a fuzzy neighbour.
+    await quickInput.locator(`.quick-input-list .monaco-list-row[aria-label^="${title.replace(/"/g, '\\"')}"]`).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+  }
+  /** The body of a view pane of the HyperLab container, expanded. */
+  async function viewPane(title) {
+    const pane = page.locator('.part.sidebar .pane').filter({ has: page.locator(`.pane-header[aria-label^="${title}"]`) }).first();
+    const header = pane.locator('.pane-header').first();
+    await header.waitFor({ timeout: 10_000 });
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    return pane.locator('.pane-body');
+  }
+  async function rowsOf(title) {
+    return (await viewPane(title)).locator('.monaco-list-row');
+  }
+  async function waitForRowMatching(title, re, timeout = 30_000) {
+    const rows = await rowsOf(title);
+    const deadline = Date.now() + timeout;
+    let texts = [];
+    while (Date.now() < deadline) {
+      texts = await rows.allInnerTexts();
+      const hit = texts.find((t) => re.test(t));
+      if (hit) return { hit, texts };
+      await page.waitForTimeout(250);
+    }
+    throw new Error(`no row of ${title} matches ${re}; rows: ${JSON.stringify(texts.slice(0, 15))}`);
+  }
+  /** The content frame of the webview panel with the given title (webviews nest two iframes). */
+  async function webview(title) {
+    const tab = page.locator(`.tabs-container .tab[aria-label^="${title}"]`).first();
+    await tab.waitFor({ timeout: 20_000 });
+    // Only the visible webview's outer frame is shown; its inner frame holds the page.
+    return page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
   }
 
   await step('the workbench loads', async () => {
@@ -36,13 +85,94 @@ export async function runUiTests({ page, url, artifacts, log }) {
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: WORKBENCH_TIMEOUT });
   });
 
-  await step('the HyperLab container opens with its views', async () => {
-    const entry = page.locator('.activitybar [aria-label^="HyperLab"]');
-    await entry.first().waitFor({ timeout: WORKBENCH_TIMEOUT });
-    await entry.first().click();
-    for (const title of ['Machine', 'TLB', 'Page Tables']) {
+  await step('the HyperLab container shows its seven views, with welcome content before any session', async () => {
+    const entry = page.locator('.activitybar [aria-label^="HyperLab"]').first();
+    await entry.waitFor({ timeout: WORKBENCH_TIMEOUT });
+    await entry.click();
+    for (const title of ['Machine', 'TLB', 'Page Tables', 'Trampolines', 'Hyper-callbacks', 'Interrupts & I/O', 'Integrity']) {
       await page.locator(`.part.sidebar .pane-header[aria-label^="${title}"]`).first().waitFor({ timeout: 10_000 });
     }
+    const welcome = (await viewPane('Machine')).locator('.welcome-view-content');
+    await welcome.waitFor({ timeout: 10_000 });
+    if (!/example/i.test(await welcome.innerText())) throw new Error(`Machine welcome content does not offer an example: ${await welcome.innerText()}`);
+  });
+
+  await step('a breakpoint is set in hello-vm.S from the keyboard', async () => {
+    await page.keyboard.press(`${mod}+P`);
+    await quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.type(helloVmSource);
+    await quickInput.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    const tab = page.locator('.tabs-container .tab[aria-label^="hello-vm.S"]');
+    await tab.waitFor({ timeout: 15_000 });
+    await page.locator('.monaco-editor .view-lines').first().click();
+    // The line of `add t0, t0, t1`: Sv39 is on (the guest's identity megapage), just before the
+    // jump to the high half.
+    const text = await (await import('node:fs/promises')).readFile(helloVmSource, 'utf8');
+    const line = text.split('\n').findIndex((l) => l.trim() === 'add t0, t0, t1') + 1;
+    if (line < 1) throw new Error('`add t0, t0, t1` is not in hello-vm.S any more');
+    await page.keyboard.press(`${mod}+G`);
+    await quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.type(String(line));
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('F9');
+    await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ timeout: 10_000 });
+  });
+
+  await step('F5 starts the fixture\'s hello-vm launch configuration and stops at the breakpoint', async () => {
+    await page.keyboard.press('F5');
+    await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 30_000 });
+    // The top stack frame's line is highlighted in the editor once the session stopped there.
+    await page.locator('.monaco-editor .debug-top-stack-frame-line').first().waitFor({ timeout: 60_000 });
+  });
+
+  await step('the TLB view lists two-stage entries with their VMID', async () => {
+    await page.locator('.activitybar [aria-label^="HyperLab"]').first().click();
+    const { hit } = await waitForRowMatching('TLB', /→.*→/);
+    if (!/VMID \d+/.test(hit)) throw new Error(`TLB row without VMID: ${hit}`);
+    const hart = await waitForRowMatching('TLB', /^hart 0/);
+    if (!/valid/.test(hart.hit)) throw new Error(`hart row without its valid count: ${hart.hit}`);
+  });
+
+  await step('the Page Tables view shows the VM\'s tables', async () => {
+    await waitForRowMatching('Page Tables', /hello/);
+    const rows = await rowsOf('Page Tables');
+    if ((await rows.count()) < 2) throw new Error('the VM node shows no tables');
+  });
+
+  await step('the Machine view shows the VM and its vCPU', async () => {
+    await waitForRowMatching('Machine', /hello/);
+    await waitForRowMatching('Machine', /vCPU 0/i);
+  });
+
+  await step('the translation diagram opens from the palette and draws the walk', async () => {
+    await palette('HyperLab: Open Translation Diagram for Address');
+    // The address prompt: translate the kernel's first page (identity-mapped by its megapage).
+    await quickInput.locator('input').waitFor({ timeout: 10_000 });
+    await page.keyboard.press(`${mod}+A`);
+    await page.keyboard.type('0x80000000');
+    await page.keyboard.press('Enter');
+    const frame = await webview('Address Translation');
+    const svg = frame.locator('#picture svg');
+    await svg.waitFor({ timeout: 20_000 });
+    const names = await frame.locator('#picture svg text.addr-name').allInnerTexts();
+    if (names.join(',') !== 'GVA,GPA,HPA') throw new Error(`address boxes: ${names.join(',')}`);
+    const values = await frame.locator('#picture svg text.addr-value').allInnerTexts();
+    if (!values.every((v) => /^0x[0-9a-f_]+$/i.test(v))) throw new Error(`address values: ${values.join(', ')}`);
+    const steps = await frame.locator('#picture svg text.step-text').count();
+    if (steps < 3) throw new Error(`only ${steps} walk steps drawn`);
+    const status = frame.locator('#status');
+    if (await status.evaluate((e) => e.classList.contains('error'))) throw new Error(`status: ${await status.innerText()}`);
+  });
+
+  await step('the timeline opens from the palette and draws events per hart', async () => {
+    await palette('HyperLab: Open Timeline');
+    const frame = await webview('Timeline');
+    await frame.locator('#picture svg').waitFor({ timeout: 20_000 });
+    const lanes = await frame.locator('#picture svg text.lane-label').allInnerTexts();
+    if (!lanes.includes('hart 0')) throw new Error(`lanes: ${lanes.join(', ')}`);
+    const marks = await frame.locator('#picture svg [aria-label]').count();
+    if (marks < 2) throw new Error(`only ${marks} labelled marks`);
   });
 
   return results;
