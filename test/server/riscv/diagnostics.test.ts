@@ -1,9 +1,9 @@
-import { expect } from './expect';
+import { expect, messageText } from './expect';
 import type { Diagnostic } from 'vscode-languageserver';
 import { riscvGuestLanguage as L } from '../../../server/riscv';
 import { MemoryWorkspace, lines } from './workspace';
 
-const brief = (ds: Diagnostic[]): [number, number, number, string][] => ds.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character, d.message]);
+const brief = (ds: Diagnostic[]): [number, number, number, string][] => ds.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character, messageText(d.message)]);
 const scenario = (sources: string[], extra = ''): string =>
   JSON.stringify({ program: { code: { sources }, mode: 'M' }, stop: { maxInstructions: 10 }, ...(extra ? JSON.parse(extra) : {}) });
 const vmScenario = (sources: string[]): string =>

@@ -12,3 +12,8 @@ export function expect<T>(actual: T, message?: string) {
   };
   return { to: { ...api, be: api }, ...api };
 }
+
+/** A diagnostic's message as text (LSP 3.18 allows markup there; this server sends strings). */
+export function messageText(m: string | { value: string }): string {
+  return typeof m === 'string' ? m : m.value;
+}

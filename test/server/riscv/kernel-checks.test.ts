@@ -1,5 +1,5 @@
 import { riscvGuestLanguage as L } from '../../../server/riscv';
-import { expect } from './expect';
+import { expect, messageText } from './expect';
 import { MemoryWorkspace, lines } from './workspace';
 
 /** [line, code] of the kernel-check diagnostics of one file. */
@@ -9,7 +9,7 @@ function kernel(text: string, off: Record<string, boolean> = {}): [number, strin
   const codes = ['satp-fence', 'vsatp-fence', 'hgatp-fence', 'xret-previous-privilege', 'pt-store-fence'];
   return L.quickDiagnostics(ws.doc('/w/k.S'), ws.ctx)
     .filter((d) => codes.includes(String(d.code)))
-    .map((d) => [d.range.start.line, String(d.code), d.message]);
+    .map((d) => [d.range.start.line, String(d.code), messageText(d.message)]);
 }
 
 describe('riscv-guest kernel checks', () => {

@@ -1,7 +1,7 @@
 import type { Diagnostic } from 'vscode-languageserver';
 import { scenarioLanguage as S } from '../../../server/scenario';
 import { examplesWorkspace } from '../riscv/examples';
-import { expect } from '../riscv/expect';
+import { expect, messageText } from '../riscv/expect';
 import { MemoryWorkspace, lines } from '../riscv/workspace';
 
 const GUEST = lines('  .globl _start', '_start:', '  j _start');
@@ -12,7 +12,7 @@ function vmScenario(vm: Record<string, unknown>): string {
   return JSON.stringify({ vms: [{ name: 'g', ...vm }], stop: { maxInstructions: 10 } }, null, 2);
 }
 
-const brief = (ds: Diagnostic[]): [string, number, string][] => ds.map((d) => [String(d.code), d.range.start.line, d.message]);
+const brief = (ds: Diagnostic[]): [string, number, string][] => ds.map((d) => [String(d.code), d.range.start.line, messageText(d.message)]);
 
 /** 0-based line of the first line of the scenario containing `needle`. */
 function lineOf(files: Record<string, string>, needle: string): number {
