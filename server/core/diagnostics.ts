@@ -1,6 +1,8 @@
 /**
- * When diagnostics run. Quick ones run for the latest version of a document on the next turn of
- * the event loop after a change (a burst of changes costs one run). Slow ones (the verifier) run
+ * When diagnostics run. Quick ones run for the latest version of a document `QUICK_DELAY_MS`
+ * after the last change (the connection hands over one message per turn of the event loop, so a
+ * burst of changes would otherwise cost one run each), but never later than `QUICK_MAX_WAIT_MS`
+ * after the first change of a burst. Slow ones (the verifier) run
  * `debounceMs` after the last change, in the slow runner; at most one job per document is in
  * flight, a newer version cancels it, and a result for any version but the current one is dropped.
  * Every publication carries the document version it describes.
@@ -14,12 +16,17 @@ import { guard, type Logger } from './guard';
 import type { LanguageRegistry } from './registry';
 import type { WorkspaceIndex } from './workspace';
 
+const QUICK_DELAY_MS = 2;
+const QUICK_MAX_WAIT_MS = 40;
+
 interface DocState {
   quick: Diagnostic[];
   slow: Diagnostic[];
   /** Version the slow diagnostics describe (-1: none). */
   slowVersion: number;
-  quickTimer?: NodeJS.Immediate;
+  quickTimer?: NodeJS.Timeout;
+  /** When the first change still waiting for quick diagnostics arrived. */
+  quickSince: number;
   slowTimer?: NodeJS.Timeout;
   inflight?: { version: number; handle: SlowHandle };
 }
@@ -46,7 +53,12 @@ export class DiagnosticsScheduler {
       st.slowVersion = -1;
     }
     st.inflight?.handle.cancel();
-    if (!st.quickTimer) st.quickTimer = setImmediate(() => this.runQuick(uri));
+    const now = performance.now();
+    if (!st.quickTimer) st.quickSince = now;
+    if (!st.quickTimer || now - st.quickSince < QUICK_MAX_WAIT_MS) {
+      if (st.quickTimer) clearTimeout(st.quickTimer);
+      st.quickTimer = setTimeout(() => this.runQuick(uri), QUICK_DELAY_MS);
+    }
     if (st.slowTimer) clearTimeout(st.slowTimer);
     st.slowTimer = setTimeout(() => this.runSlow(uri), this.debounceMs);
   }
@@ -54,7 +66,7 @@ export class DiagnosticsScheduler {
   closed(uri: string): void {
     const st = this.docs.get(uri);
     if (st) {
-      if (st.quickTimer) clearImmediate(st.quickTimer);
+      if (st.quickTimer) clearTimeout(st.quickTimer);
       if (st.slowTimer) clearTimeout(st.slowTimer);
       st.inflight?.handle.cancel();
       this.docs.delete(uri);
@@ -74,7 +86,7 @@ export class DiagnosticsScheduler {
   private state(uri: string): DocState {
     let st = this.docs.get(uri);
     if (!st) {
-      st = { quick: [], slow: [], slowVersion: -1 };
+      st = { quick: [], slow: [], slowVersion: -1, quickSince: 0 };
       this.docs.set(uri, st);
     }
     return st;
