@@ -1,7 +1,7 @@
 /** The views' data against the model: TLB arrays, G-stage and guest tables, scheduler, callbacks, trace. */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { eventContext } from '../../../simulator/hypervisor';
+import { eventContext, type Vcpu } from '../../../simulator/hypervisor';
 import { CSR } from '../../../simulator/riscv/hart/csr';
 import { E_S1BARE } from '../../../simulator/riscv/mmu/tlb';
 import { InspectError, callbacks, interrupts, machineSummary, pageTable, tlbEntries, trace, translate } from '../../../debug-adapter/inspect';
@@ -133,7 +133,7 @@ describe('inspect: views', () => {
     assert.deepEqual(s.vms.map((v) => [v.name, v.vmid, v.vcpus.length]), [['a', 1, 2], ['b', 2, 2]]);
     for (const [i, vm] of s.vms.entries()) {
       for (const v of vm.vcpus) {
-        const real = hv.vms[i].vcpus[v.vcpu];
+        const real: Vcpu = hv.vms[i].vcpus[v.vcpu];
         assert.equal(v.threadId, 10 * i + v.vcpu + 1);
         assert.equal(v.state, real.state);
         assert.equal(v.hart, real.hart >= 0 ? real.hart : null);
