@@ -62,17 +62,39 @@ export class HyperlabDebugSession extends LoggingDebugSession {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+    this.guardHandlers();
   }
 
   // ------------------------------------------------------------------ plumbing ----------------
 
-  /** Guards every request: an exception becomes an error response with its message. */
+  /**
+   * Guards every request handler (each `…Request(response, …)` method of this class): an exception
+   * becomes an error response with its message — the base class would answer with a stack trace.
+   */
+  private guardHandlers(): void {
+    const proto = HyperlabDebugSession.prototype as unknown as Record<string, unknown>;
+    const self = this as unknown as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const fn = proto[name];
+      if (!name.endsWith('Request') || name === 'dispatchRequest' || typeof fn !== 'function') continue;
+      // customRequest(command, response, args); every other handler takes the response first.
+      const at = name === 'customRequest' ? 1 : 0;
+      self[name] = (...args: unknown[]): void => {
+        try {
+          (fn as (...a: unknown[]) => void).apply(this, args);
+        } catch (e) {
+          this.fail(args[at] as DebugProtocol.Response, e);
+        }
+      };
+    }
+  }
+
+  /** Last resort for anything the handlers' guard does not cover (the base class's own work). */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
     try {
       super.dispatchRequest(request);
     } catch (e) {
-      const response = new Response(request);
-      this.fail(response, e);
+      this.fail(new Response(request), e);
     }
   }
 

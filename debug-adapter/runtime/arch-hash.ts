@@ -18,8 +18,11 @@ import { canonical } from '../../simulator/snapshot/fields';
 
 /** Hart fields that are run-control scratch or statistics, not architecture. */
 const HART_NOISE = ['id', 'engine', 'cpi', 'compiledBlocks', 'brk', 'intCheck', 'rlo', 'rhi', 'excCause', 'excTval', 'excTval2', 'excTinst', 'excGva', 'streak', 'streakRetired', 'debug', 'fatal', 'stuck'];
-/** MMU fields: host caches, configuration and counters. */
-const MMU_NOISE = ['rt', 'ra', 'rs', 'wt', 'wa', 'ws', 'ft', 'fa', 'fs', 'geometry', 'traceHart', 'hits', 'counters'];
+/**
+ * MMU fields: host caches, configuration and statistics counters (the engines and single-stepping
+ * count instruction-fetch lookups differently; what they cost shows in the hart's time, hashed).
+ */
+const MMU_NOISE = ['rt', 'ra', 'rs', 'wt', 'wa', 'ws', 'ft', 'fa', 'fs', 'geometry', 'traceHart', 'hits', 'misses', 'fetchHits', 'fetchMisses', 'walks', 'walkRefs', 'flushes', 'evictBase', 'fillBase', 'counters'];
 /** TLB fields: replacement stamps and statistics (the entries themselves are state). */
 const TLB_NOISE = ['stamp', 'clock', 'evictions', 'fills', 'fifo', 'rng'];
 /** Machine fields: configuration, budgets, slice cursors, clock/mark pairs (hashed as hart times). */
