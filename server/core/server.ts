@@ -72,7 +72,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   connection.onInitialized(() => {
-    workspace.scan(folders);
+    const found = workspace.scan(folders);
+    connection.console.info(`hyperlab: ${found} workspace files indexed; slow diagnostics run ${runner.kind === 'worker' ? 'in a worker thread' : 'in process'}`);
     if (canWatchDynamically) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: WATCHED_GLOBS.map((globPattern) => ({ globPattern })) });
     }

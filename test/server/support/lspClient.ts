@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import {
-  ConfigurationRequest, createProtocolConnection, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification,
+  ConfigurationRequest, createProtocolConnection, RegistrationRequest, type Registration, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification,
   ExitNotification, InitializedNotification, InitializeRequest, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader,
   StreamMessageWriter, type Diagnostic, type InitializeResult, type ProtocolConnection, type PublishDiagnosticsParams,
   type TextDocumentContentChangeEvent,
@@ -56,7 +56,10 @@ export class LspClient {
   readonly child: ChildProcessWithoutNullStreams;
   readonly published = new Map<string, PublishDiagnosticsParams[]>();
   private readonly waiters: { uri: string; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  /** The server's stderr output and log messages. */
   readonly stderr: string[] = [];
+  /** Capabilities the server registered dynamically. */
+  readonly registrations: Registration[] = [];
   private readonly versions = new Map<string, number>();
   /** Publications received for a URI before its latest open (older sessions of the same file). */
   private readonly openedAt = new Map<string, number>();
@@ -80,7 +83,10 @@ export class LspClient {
       }
     });
     this.connection.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => this.options.settings ?? {}));
-    this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onRequest(RegistrationRequest.type, (p) => {
+      this.registrations.push(...p.registrations);
+      return null;
+    });
     this.connection.onNotification('window/logMessage', (m: { message: string }) => {
       this.stderr.push(m.message);
     });
