@@ -13,7 +13,7 @@ import { buildFlow, type FlowUnit } from './flow';
 import { kernelChecks, type KernelRuleId } from './kernel-checks';
 import { toLspDiagnostic } from './ranges';
 import { targetChecks } from './target-checks';
-import { pathToUri, uriToPath } from './uri';
+import { uriOf, uriToPath } from './uri';
 
 export const SOURCE = 'hyperlab';
 
@@ -27,7 +27,7 @@ export interface Analysis {
 export function reader(doc: TextDocument, ctx: LanguageContext): ReadText {
   const self = uriToPath(doc.uri);
   const text = doc.getText();
-  return (p) => (p === self ? text : ctx.files.read(pathToUri(p)));
+  return (p) => (p === self ? text : ctx.files.read(uriOf(p, ctx.files)));
 }
 
 interface CacheEntry {

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { LanguageContext } from '../language';
 import { parseScenario, type CodeImage, type Scenario } from '../../simulator/scenario';
-import { pathToUri, uriToPath } from './uri';
+import { uriToPath } from './uri';
 
 /** The most privileged mode the code runs in; undefined = unknown (no scenario names the file). */
 export type TargetMode = 'M' | 'S' | 'VS';
@@ -106,4 +106,3 @@ export function linkContexts(ctx: LanguageContext, file: string): LinkContext[] 
   return [{ sources: [file] }];
 }
 
-export { pathToUri };

@@ -14,7 +14,7 @@ import type { LanguageContext } from '../language';
 import { analyse, reader, type Analysis } from './analysis';
 import { lineText, targetAt, type CursorTarget } from './cursor';
 import { CSR_FIELDS, DIRECTIVES, MNEMONICS, privilegeText } from './isa-info';
-import { definitionsOf } from './navigation';
+import { definitionsOf, findDefine, linkedFiles } from './navigation';
 import { toRange } from './ranges';
 import { csrPrivilege, csrReadOnly } from './target-checks';
 import { lineAt } from './syntax-index';
@@ -92,6 +92,21 @@ function macroDefinition(text: string, name: string): { line: number; params: st
   return { line: text.slice(0, m.index).split('\n').length, params: m[1].replace(/^[ \t,]+/, '').trim() };
 }
 
+/** A macro's definition in this file, else in the files linked with it (includes first). */
+function findMacro(doc: TextDocument, name: string, ctx: LanguageContext): { params: string; where: string } | undefined {
+  const own = macroDefinition(doc.getText(), name);
+  if (own) return { params: own.params, where: `line ${own.line}` };
+  const self = uriToPath(doc.uri);
+  const read = reader(doc, ctx);
+  for (const f of linkedFiles(doc, ctx)) {
+    if (f === self) continue;
+    const text = read(f);
+    const m = text === undefined ? undefined : macroDefinition(text, name);
+    if (m) return { params: m.params, where: `${f.split('/').pop()}:${m.line}` };
+  }
+  return undefined;
+}
+
 export function hover(doc: TextDocument, pos: Position, ctx: LanguageContext): Hover | null {
   const target = targetAt(doc, pos);
   if (!target) return null;
@@ -116,8 +131,8 @@ function hoverText(doc: TextDocument, pos: Position, target: CursorTarget, ctx: 
       const bytes = encodingOfLine(analysis, self, pos.line + 1);
       const info = MNEMONICS.get(target.name);
       if (info) return `**${target.name}** ${info.operands}${info.pseudo ? ' (pseudo-instruction)' : ''}\n\n${info.meaning}${code(bytes)}`;
-      const macro = macroDefinition(doc.getText(), target.name);
-      if (macro) return `**macro ${target.name}**${macro.params ? ` ${macro.params}` : ''} (defined at line ${macro.line})${bytes.length ? '\n\nExpands here to:' : ''}${code(bytes)}`;
+      const macro = findMacro(doc, target.name, ctx);
+      if (macro) return `**macro ${target.name}**${macro.params ? ` ${macro.params}` : ''} (defined at ${macro.where})${bytes.length ? '\n\nExpands here to:' : ''}${code(bytes)}`;
       return undefined;
     }
     case 'local':
@@ -129,8 +144,12 @@ function hoverText(doc: TextDocument, pos: Position, target: CursorTarget, ctx: 
       if (target.kind === 'symbol') {
         const value = symbolValue(analysis, target.name);
         if (value) parts[0] += ` = ${value}`;
-        const define = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${target.name.replace(/[.$]/g, '\\$&')}[ \\t]+(.*)$`, 'm').exec(doc.getText());
-        if (!value && define) parts[0] += ` — #define ${define[1].trim()}`;
+        const define = value ? undefined : findDefine(doc, target.name, ctx);
+        if (define) {
+          parts[0] += ` — #define ${define.value}`;
+          parts.push(definedAt(define.range, doc, ctx, self));
+          return parts.join('\n\n');
+        }
       }
       if (defs[0]) {
         if (target.kind === 'local') {

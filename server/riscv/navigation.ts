@@ -75,7 +75,28 @@ export function definitionsOf(doc: TextDocument, target: CursorTarget, ctx: Lang
     found.push(...defs.map((d) => d.range));
     if (found.length && f === self) break;
   }
+  if (!found.length && target.kind === 'symbol') {
+    const define = findDefine(doc, name, ctx);
+    if (define) found.push(define.range);
+  }
   return found;
+}
+
+const escape = (name: string): string => name.replace(/[.$]/g, '\\$&');
+
+/** Where a cpp `#define NAME` is, in this file or the files linked with it. */
+export function findDefine(doc: TextDocument, name: string, ctx: LanguageContext): { range: SourceRange; value: string } | undefined {
+  const read = reader(doc, ctx);
+  const re = new RegExp(`^([ \\t]*#[ \\t]*define[ \\t]+)(${escape(name)})(?![\\w$])[ \\t]*(.*)$`, 'm');
+  for (const f of linkedFiles(doc, ctx)) {
+    const text = read(f);
+    const m = text === undefined ? null : re.exec(text);
+    if (!m || text === undefined) continue;
+    const line = text.slice(0, m.index).split('\n').length;
+    const column = m[1].length + 1;
+    return { range: { file: f, line, column, endLine: line, endColumn: column + name.length }, value: m[3].replace(/\s*(\/\*.*|\/\/.*)$/, '').trim() };
+  }
+  return undefined;
 }
 
 export function definition(doc: TextDocument, pos: Position, ctx: LanguageContext): Location[] {

@@ -14,7 +14,7 @@ import { semanticTokenLegend, type SemanticTokenType } from '../language';
 import { reader } from './analysis';
 import { toRange } from './ranges';
 import { syntaxIndex, type NameDefinition, type SyntaxIndex } from './syntax-index';
-import { pathToUri, uriToPath } from './uri';
+import { pathToUri, uriOf, uriToPath } from './uri';
 
 function indexFor(doc: TextDocument, ctx: LanguageContext): SyntaxIndex {
   return syntaxIndex(uriToPath(doc.uri), doc.getText(), reader(doc, ctx));
@@ -55,7 +55,7 @@ export function documentSymbols(doc: TextDocument, ctx: LanguageContext): Docume
 export function workspaceSymbols(query: string, ctx: LanguageContext): SymbolInformation[] {
   const q = query.toLowerCase();
   const out: SymbolInformation[] = [];
-  const read = (p: string): string | undefined => ctx.files.read(pathToUri(p));
+  const read = (p: string): string | undefined => ctx.files.read(uriOf(p, ctx.files));
   for (const uri of ctx.files.uris('riscv-guest')) {
     const file = uriToPath(uri);
     const text = ctx.files.read(uri);

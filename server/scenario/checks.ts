@@ -11,7 +11,7 @@ import { DEFAULT_BASE } from '../../simulator/riscv/asm';
 import type { LanguageContext } from '../language';
 import { buildLink } from '../riscv/build';
 import { toLspDiagnostic } from '../riscv/ranges';
-import { pathToUri } from '../riscv/uri';
+import { uriOf } from '../riscv/uri';
 import { scenarioModel, type FileReference } from './references';
 
 const SOURCE = 'hyperlab';
@@ -22,7 +22,7 @@ export function scenarioDiagnostics(doc: TextDocument, ctx: LanguageContext): Ls
   const out: Diagnostic[] = [...model.loaded.diagnostics];
   const top: SourceRange = { file: model.file, line: 1, column: 1, endLine: 1, endColumn: 2 };
   const at = (r: SourceRange | undefined): SourceRange => r ?? top;
-  const read = (p: string): string | undefined => ctx.files.read(pathToUri(p));
+  const read = (p: string): string | undefined => ctx.files.read(uriOf(p, ctx.files));
   const exists = (f: FileReference): boolean => {
     if (read(f.file) !== undefined) return true;
     out.push({ severity: 'error', code: 'file-not-found', message: `${f.kind === 'callback' ? 'hyper-callback' : f.kind === 'elf' ? 'ELF file' : 'source'} '${f.name}' does not exist (looked for ${f.file})`, range: at(f.range) });

@@ -4,7 +4,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LanguageContext } from '../language';
 import { buildLink } from '../riscv/build';
 import { contains, toRange } from '../riscv/ranges';
-import { pathToUri } from '../riscv/uri';
+import { pathToUri, uriOf } from '../riscv/uri';
 import { scenarioModel } from './references';
 
 /** A string value's range without its quotes. */
@@ -15,7 +15,7 @@ export function scenarioLinks(doc: TextDocument, ctx: LanguageContext): Document
   const out: DocumentLink[] = [];
   for (const code of scenarioModel(doc).codes) {
     for (const f of [...code.files, ...code.callbacks.map((c) => c.file)]) {
-      if (!f.range || ctx.files.read(pathToUri(f.file)) === undefined) continue;
+      if (!f.range || ctx.files.read(uriOf(f.file, ctx.files)) === undefined) continue;
       out.push({ range: inner(toRange(f.range)), target: pathToUri(f.file), tooltip: f.file });
     }
   }
@@ -23,7 +23,7 @@ export function scenarioLinks(doc: TextDocument, ctx: LanguageContext): Document
 }
 
 export function scenarioDefinition(doc: TextDocument, pos: Position, ctx: LanguageContext): Location[] {
-  const read = (p: string): string | undefined => ctx.files.read(pathToUri(p));
+  const read = (p: string): string | undefined => ctx.files.read(uriOf(p, ctx.files));
   for (const code of scenarioModel(doc).codes) {
     for (const f of [...code.files, ...code.callbacks.map((c) => c.file)]) {
       if (f.range && contains(f.range, pos) && read(f.file) !== undefined) return [{ uri: pathToUri(f.file), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }];

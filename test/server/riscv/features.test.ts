@@ -123,6 +123,21 @@ describe('riscv-guest navigation', () => {
   });
 });
 
+describe('riscv-guest names from included files', () => {
+  it('hovers and goes to a #define of an included header and a macro of an included file', () => {
+    const w = new MemoryWorkspace({
+      '/w/k.S': lines('#include "sbi.h"', '  .include "macros.S"', '_start:', '  li a7, SBI_EXT_BASE', '  bump a0'),
+      '/w/sbi.h': lines('/* SBI */', '#define SBI_EXT_BASE 0x10   /* base extension */'),
+      '/w/macros.S': lines('  .macro bump r', '  addi \\r, \\r, 1', '  .endm'),
+    });
+    const d = w.doc('/w/k.S');
+    expect(text(L.hover?.(d, { line: 3, character: 12 }, w.ctx))).to.equal('**SBI_EXT_BASE** — #define 0x10\n\nDefined at sbi.h:2:\n```riscv-guest\n#define SBI_EXT_BASE 0x10   /* base extension */\n```');
+    expect(L.definition?.(d, { line: 3, character: 12 }, w.ctx).map((l) => [l.uri, l.range.start.line, l.range.start.character])).to.deep.equal([['file:///w/sbi.h', 1, 8]]);
+    expect(text(L.hover?.(d, { line: 4, character: 3 }, w.ctx))).to.equal('**macro bump** r (defined at macros.S:1)\n\nExpands here to:\n\n```\n0x80000004: 13 05 15 00   add a0,a0,1\n```');
+    expect(L.definition?.(d, { line: 4, character: 3 }, w.ctx).map((l) => [l.uri, l.range.start.line])).to.deep.equal([['file:///w/macros.S', 0]]);
+  });
+});
+
 describe('riscv-guest structure', () => {
   it('outlines sections with their labels, plus constants and macros', () => {
     const w = ws();
