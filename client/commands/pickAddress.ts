@@ -29,10 +29,15 @@ export function addressFromEditor(): string {
   return r.ok ? r.value : '';
 }
 
-/** The vCPU's DAP thread id for a VM/vCPU pair, or the first vCPU, or null without VMs. */
-export async function threadFor(sessions: HyperlabSessions, vm?: string, vcpu?: number): Promise<number | null> {
+/**
+ * The DAP thread id to translate for: the VM/vCPU pair given, else the vCPU running on `hart`,
+ * else the first vCPU; null without VMs.
+ */
+export async function threadFor(sessions: HyperlabSessions, where: { vm?: string; vcpu?: number; hart?: number }): Promise<number | null> {
   const m = await sessions.request('hyperlab/machineSummary', {});
-  const exact = m.vms.find((v) => v.name === vm)?.vcpus.find((c) => c.vcpu === vcpu);
+  const vcpus = m.vms.flatMap((v) => v.vcpus);
+  const exact = m.vms.find((v) => v.name === where.vm)?.vcpus.find((c) => c.vcpu === where.vcpu)
+    ?? vcpus.find((c) => where.hart !== undefined && c.hart === where.hart);
   if (exact) return exact.threadId;
   return vcpuChoices(m)[0].threadId;
 }

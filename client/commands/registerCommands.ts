@@ -33,10 +33,12 @@ async function openDiagram(deps: CommandDeps, arg: AddressArg): Promise<void> {
   let address = typeof arg === 'string' ? arg : '';
   let vm: string | undefined;
   let vcpu: number | undefined;
+  let hart: number | undefined;
   if (isViewNode(arg) && arg.data) {
     if (typeof arg.data.address === 'string') address = arg.data.address;
     if (typeof arg.data.vm === 'string') vm = arg.data.vm;
     if (typeof arg.data.vcpu === 'number') vcpu = arg.data.vcpu;
+    if (typeof arg.data.hart === 'number') hart = arg.data.hart;
   }
   if (!address) {
     const asked = await askAddress(addressFromEditor());
@@ -45,7 +47,7 @@ async function openDiagram(deps: CommandDeps, arg: AddressArg): Promise<void> {
   }
   let threadId: number | null = null;
   try {
-    threadId = await threadFor(sessions, vm, vcpu);
+    threadId = await threadFor(sessions, { vm, vcpu, hart });
   } catch {
     // The panel reports the machine's state itself; without it, translate on the default hart.
   }

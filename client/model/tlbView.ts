@@ -1,6 +1,6 @@
 /** TLB view: per hart, geometry, counters and every valid entry (VMID, ASID, VPN → PPN, …). */
 import type { TlbEntries, TlbEntryView } from '../../protocol/hyperlab';
-import { formatCount, formatRate, formatSize, formatValue, type Radix } from './format';
+import { formatCount, formatRate, formatSize, formatValue, parseHex, toHex, type Radix } from './format';
 import { leaf, type ViewNode } from './tree';
 
 /** The one-line rendering of an entry: `VPN → PPN` as label, the attributes as description. */
@@ -25,6 +25,15 @@ export function tlbEntryRow(e: TlbEntryView, radix: Radix): { label: string; des
   return { label: mapping, description: attrs.join(' · '), tooltip };
 }
 
+/** The virtual address of a page number (`0x80200` → `0x80200000`); '' when it is not hex. */
+export function pageAddress(vpn: string): string {
+  try {
+    return toHex(parseHex(vpn) << 12n);
+  } catch {
+    return '';
+  }
+}
+
 export function tlbHartNode(t: TlbEntries, radix: Radix): ViewNode {
   const c = t.counters;
   const base = `tlb/hart/${t.hart}`;
@@ -33,8 +42,8 @@ export function tlbHartNode(t: TlbEntries, radix: Radix): ViewNode {
     ...tlbEntryRow(e, radix),
     contextValue: 'tlbEntry',
     icon: e.recent ? 'sparkle' : 'circle-small-filled',
-    // Page base of the entry, for "open translation diagram" on the row.
-    data: { address: e.vpn, pageSize: e.pageSize, hart: t.hart },
+    // Page base address of the entry, for "open translation diagram" on the row.
+    data: { address: pageAddress(e.vpn), pageSize: e.pageSize, hart: t.hart },
   } satisfies ViewNode));
   if (t.totalValid > t.entries.length) {
     entries.push({ id: `${base}/more`, label: `… ${t.totalValid - t.entries.length} more valid entries`, description: 'not listed', contextValue: 'tlbMore', icon: 'ellipsis', data: { address: '', pageSize: 0, hart: t.hart } });

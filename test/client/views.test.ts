@@ -4,7 +4,7 @@ import { callbackNodes } from '../../client/model/callbacksView';
 import { interruptNodes } from '../../client/model/interruptsView';
 import { machineNodes } from '../../client/model/machineView';
 import { pageTableNodes, pageTableRow } from '../../client/model/pageTablesView';
-import { tlbEntryRow, tlbHartNode } from '../../client/model/tlbView';
+import { pageAddress, tlbEntryRow, tlbHartNode } from '../../client/model/tlbView';
 import { integrityNodes, trampolineNodes } from '../../client/model/traceViews';
 import { childrenOf, snapshotNodes } from '../../client/model/tree';
 import type { Requester } from '../../client/model/requester';
@@ -27,7 +27,11 @@ describe('client/model views', () => {
     const kids = await childrenOf(n);
     assert.equal(kids[0].label, 'Counters');
     assert.deepEqual((await childrenOf(kids[0])).map((k) => `${k.label}=${k.description}`), ['hits=90', 'misses=10', 'fills=10', 'evictions=1', 'flushes=2']);
-    assert.equal(kids.filter((k) => k.contextValue === 'tlbEntry').length, 2);
+    const entries = kids.filter((k) => k.contextValue === 'tlbEntry');
+    assert.equal(entries.length, 2);
+    assert.equal(entries[0].data?.address, '0x80200000', 'the translate action gets the page\'s address, not its number');
+    assert.equal(pageAddress('0xffffffc000000'), '0xffffffc000000000');
+    assert.equal(pageAddress('nope'), '');
     assert.equal(kids[kids.length - 1].label, '… 1 more valid entries');
   });
   it('Machine view: time, harts, VMs with vCPUs and their exits', async () => {
