@@ -12,9 +12,9 @@
  *   npx tsx bench/main.ts --only ebpf-asm [--asm-baseline REV]   (or: npx tsx bench/ebpf-asm.ts)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assemble } from '../simulator/ebpf/asm/assembler';
 
@@ -106,15 +106,19 @@ function timeInterleaved(fns: AssembleFn[], source: string): Timing[] {
   return fns.map((_, i) => ({ cpu: median(cpu[i]), wall: median(wall[i]) }));
 }
 
-/** The repository this script belongs to (bundled into dist/, it is run from the repository root). */
-function repositoryRoot(): string {
-  const here = import.meta.dirname as string | undefined;
-  return here && existsSync(join(here, '..', '.git')) ? resolve(here, '..') : process.cwd();
+/** The git work tree the bench runs in (`npm run bench` runs from the repository root). */
+function repositoryRoot(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The hand-written assembler of `rev` (with that revision's lexer), bundled from git against today's other modules; or why not. */
 async function loadBaseline(rev: string): Promise<AssembleFn | string> {
   const repo = repositoryRoot();
+  if (repo === undefined) return 'not inside a git work tree';
   const show = (path: string): string | undefined => {
     try {
       return execFileSync('git', ['show', `${rev}:${path}`], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

@@ -1,8 +1,10 @@
 /** Benchmark entry point (bundled to dist/bench.js by scripts/build.mjs). */
 import { benchEbpf } from './ebpf';
+import { benchEbpfAsm } from './ebpf-asm';
 import { benchRiscv } from './riscv';
 import { benchSnapshot } from './snapshot';
 import { benchVerifier } from './verifier';
+import { benchDebug } from './debug';
 
 // --only riscv | snapshot | ebpf: run one of the benchmarks (default: both).
 const argv = process.argv.slice(2);
@@ -13,6 +15,8 @@ const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefi
   if (only === undefined || only === 'snapshot') benchSnapshot(argv);
   if (only === undefined || only === 'ebpf') benchEbpf(argv);
   if (only === undefined || only === 'verifier') benchVerifier(argv);
+  if (only === undefined || only === 'ebpf-asm') await benchEbpfAsm(argv);
+  if (only === undefined || only === 'debug') await benchDebug();
 })().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
   process.exitCode = 1;

@@ -20,7 +20,7 @@
  * (the assembler reports it and goes on with the next line), and labels read before the problem
  * are kept so that references to them still resolve.
  */
-import { EmbeddedActionsParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { EmbeddedActionsParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type OrMethodOpts, type TokenType } from 'chevrotain';
 import * as I from '../isa';
 import type { Insn } from '../isa';
 import {
@@ -257,6 +257,15 @@ class LineParser extends EmbeddedActionsParser {
   lineEnd = 0;
   labels: Span[] = [];
   private fixup?: Fixup;
+  // State the hoisted alternatives (`…Choice`) read. The choices are built once, not per call:
+  // the parser runs for every line on every keystroke, and fresh closures per rule call were most
+  // of its cost.
+  /** The ubpf mnemonic being parsed (lower case), without its `32`, and whether it had one. */
+  private mnemonic = '';
+  private mnemonicBase = '';
+  private is32 = false;
+  /** The destination register of the kernel-syntax assignment being parsed. */
+  private dest: RegOperand = { text: '', column: 0, end: 0, reg: 0, wide: true };
   private callName?: ParsedInsn['callName'];
   private mapRef?: ParsedInsn['mapRef'];
 
@@ -612,57 +621,59 @@ class LineParser extends EmbeddedActionsParser {
   // gate chose on the mnemonic alone, and a bad operand is reported as such, not as an unknown
   // instruction.
   private readonly ubpf = this.RULE('ubpf', (): Insn => {
-    const mt = this.LA(1);
-    const m = mt.image.toLowerCase();
+    const m = this.LA(1).image.toLowerCase();
     // `add32`, `jeq32`, `ja32`, `neg32`: the 32-bit forms (but `le32`, `movsx832`, `ldxw` are not)
-    const is32 = m.endsWith('32') && !/^(le|be|b?swap|movsx\d+)/.test(m);
-    const base = is32 ? m.slice(0, -2) : m;
-    return this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        { GATE: () => mt.image === 'lock', ALT: () => this.SUBRULE(this.ubpfLock) },
-        {
-          GATE: () => base === 'lddw',
-          ALT: () => {
-            this.CONSUME1(Identifier);
-            const d = this.SUBRULE(this.reg);
-            this.CONSUME(Comma);
-            return this.SUBRULE(this.lddwValue, { ARGS: [d?.reg] });
-          },
-        },
-        {
-          GATE: () => base === 'neg',
-          ALT: () => {
-            this.CONSUME2(Identifier);
-            const d = this.SUBRULE2(this.reg);
-            return this.ACTION(() => I.insn((is32 ? I.BPF_ALU : I.BPF_ALU64) | I.BPF_NEG, d.reg));
-          },
-        },
-        {
-          GATE: () => BYTE_SWAP.test(m),
-          ALT: () => {
-            this.CONSUME3(Identifier);
-            const d = this.SUBRULE3(this.reg);
-            return this.ACTION(() => byteSwap(m, d.reg));
-          },
-        },
-        { GATE: () => MOVSX.test(m), ALT: () => this.SUBRULE(this.ubpfMovsx, { ARGS: [m] }) },
-        { GATE: () => Object.hasOwn(ALU_MNEMONICS, base), ALT: () => this.SUBRULE(this.ubpfAlu, { ARGS: [m, base, is32] }) },
-        {
-          GATE: () => base === 'ja',
-          ALT: () => {
-            this.CONSUME4(Identifier);
-            const t = this.SUBRULE(this.target, { ARGS: [is32 ? 'imm' : 'off'] });
-            return this.ACTION(() => (is32 ? I.insn(I.BPF_JMP32 | I.BPF_JA, 0, 0, 0, t) : I.insn(I.BPF_JMP | I.BPF_JA, 0, 0, t)));
-          },
-        },
-        { GATE: () => Object.hasOwn(JMP_MNEMONICS, base), ALT: () => this.SUBRULE(this.ubpfJump, { ARGS: [m, base, is32] }) },
-        { GATE: () => UBPF_LOAD.test(m), ALT: () => this.SUBRULE(this.ubpfLoad, { ARGS: [m] }) },
-        { GATE: () => UBPF_STORE.test(m), ALT: () => this.SUBRULE(this.ubpfStore, { ARGS: [m] }) },
-        { ALT: () => this.unknownInstruction(this.CONSUME5(AnyToken)) },
-      ],
-    });
+    this.is32 = m.endsWith('32') && !/^(le|be|b?swap|movsx\d+)/.test(m);
+    this.mnemonic = m;
+    this.mnemonicBase = this.is32 ? m.slice(0, -2) : m;
+    return this.OR(this.ubpfChoice);
   });
+
+  private readonly ubpfChoice: OrMethodOpts<Insn> = {
+    IGNORE_AMBIGUITIES: true,
+    DEF: [
+      { GATE: () => this.LA(1).image === 'lock', ALT: () => this.SUBRULE(this.ubpfLock) },
+      {
+        GATE: () => this.mnemonicBase === 'lddw',
+        ALT: () => {
+          this.CONSUME1(Identifier);
+          const d = this.SUBRULE(this.reg);
+          this.CONSUME(Comma);
+          return this.SUBRULE(this.lddwValue, { ARGS: [d?.reg] });
+        },
+      },
+      {
+        GATE: () => this.mnemonicBase === 'neg',
+        ALT: () => {
+          this.CONSUME2(Identifier);
+          const d = this.SUBRULE2(this.reg);
+          return this.ACTION(() => I.insn((this.is32 ? I.BPF_ALU : I.BPF_ALU64) | I.BPF_NEG, d.reg));
+        },
+      },
+      {
+        GATE: () => BYTE_SWAP.test(this.mnemonic),
+        ALT: () => {
+          this.CONSUME3(Identifier);
+          const d = this.SUBRULE3(this.reg);
+          return this.ACTION(() => byteSwap(this.mnemonic, d.reg));
+        },
+      },
+      { GATE: () => MOVSX.test(this.mnemonic), ALT: () => this.SUBRULE(this.ubpfMovsx, { ARGS: [this.mnemonic] }) },
+      { GATE: () => Object.hasOwn(ALU_MNEMONICS, this.mnemonicBase), ALT: () => this.SUBRULE(this.ubpfAlu, { ARGS: [this.mnemonic, this.mnemonicBase, this.is32] }) },
+      {
+        GATE: () => this.mnemonicBase === 'ja',
+        ALT: () => {
+          this.CONSUME4(Identifier);
+          const t = this.SUBRULE(this.target, { ARGS: [this.is32 ? 'imm' : 'off'] });
+          return this.ACTION(() => (this.is32 ? I.insn(I.BPF_JMP32 | I.BPF_JA, 0, 0, 0, t) : I.insn(I.BPF_JMP | I.BPF_JA, 0, 0, t)));
+        },
+      },
+      { GATE: () => Object.hasOwn(JMP_MNEMONICS, this.mnemonicBase), ALT: () => this.SUBRULE(this.ubpfJump, { ARGS: [this.mnemonic, this.mnemonicBase, this.is32] }) },
+      { GATE: () => UBPF_LOAD.test(this.mnemonic), ALT: () => this.SUBRULE(this.ubpfLoad, { ARGS: [this.mnemonic] }) },
+      { GATE: () => UBPF_STORE.test(this.mnemonic), ALT: () => this.SUBRULE(this.ubpfStore, { ARGS: [this.mnemonic] }) },
+      { ALT: () => this.unknownInstruction(this.CONSUME5(AnyToken)) },
+    ],
+  };
 
   private unknownInstruction(t: IToken): Insn {
     this.ACTION(() => this.fail(`unknown instruction '${t.image}'`, span(t)));
@@ -780,50 +791,49 @@ class LineParser extends EmbeddedActionsParser {
   });
 
   // ---- kernel syntax ----------------------------------------------------------------------------
-  private readonly kernel = this.RULE('kernel', (): Insn => {
-    const t = this.LA(1);
-    return this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          GATE: () => t.image === 'exit',
-          ALT: () => {
-            this.CONSUME(Identifier);
-            return I.insn(I.OPCODE_EXIT);
-          },
+  private readonly kernelChoice: OrMethodOpts<Insn> = {
+    IGNORE_AMBIGUITIES: true,
+    DEF: [
+      {
+        GATE: () => this.LA(1).image === 'exit',
+        ALT: () => {
+          this.CONSUME(Identifier);
+          return I.insn(I.OPCODE_EXIT);
         },
-        {
-          GATE: () => t.image === 'callx',
-          ALT: () => {
-            this.CONSUME2(Identifier);
-            const r = this.SUBRULE(this.reg);
-            return this.ACTION(() => I.insn(I.OPCODE_CALLX, r.reg));
-          },
+      },
+      {
+        GATE: () => this.LA(1).image === 'callx',
+        ALT: () => {
+          this.CONSUME2(Identifier);
+          const r = this.SUBRULE(this.reg);
+          return this.ACTION(() => I.insn(I.OPCODE_CALLX, r.reg));
         },
-        {
-          GATE: () => t.image === 'call',
-          ALT: () => {
-            this.CONSUME3(Identifier);
-            return this.SUBRULE(this.callOperand);
-          },
+      },
+      {
+        GATE: () => this.LA(1).image === 'call',
+        ALT: () => {
+          this.CONSUME3(Identifier);
+          return this.SUBRULE(this.callOperand);
         },
-        {
-          GATE: () => t.image === 'goto' || t.image === 'gotol',
-          ALT: () => {
-            const g = this.CONSUME4(Identifier);
-            const long = g.image === 'gotol';
-            const off = this.SUBRULE(this.target, { ARGS: [long ? 'imm' : 'off'] });
-            return this.ACTION(() => (long ? I.insn(I.BPF_JMP32 | I.BPF_JA, 0, 0, 0, off) : I.insn(I.BPF_JMP | I.BPF_JA, 0, 0, off)));
-          },
+      },
+      {
+        GATE: () => this.LA(1).image === 'goto' || this.LA(1).image === 'gotol',
+        ALT: () => {
+          const g = this.CONSUME4(Identifier);
+          const long = g.image === 'gotol';
+          const off = this.SUBRULE(this.target, { ARGS: [long ? 'imm' : 'off'] });
+          return this.ACTION(() => (long ? I.insn(I.BPF_JMP32 | I.BPF_JA, 0, 0, 0, off) : I.insn(I.BPF_JMP | I.BPF_JA, 0, 0, off)));
         },
-        { GATE: () => t.image === 'if', ALT: () => this.SUBRULE(this.kernelIf) },
-        { GATE: () => t.image === 'lock', ALT: () => this.SUBRULE(this.kernelLock) },
-        { ALT: () => this.SUBRULE(this.kernelStore) },
-        { ALT: () => this.SUBRULE(this.kernelAssign) },
-        { ALT: () => this.unknownInstruction(this.CONSUME5(AnyToken)) },
-      ],
-    });
-  });
+      },
+      { GATE: () => this.LA(1).image === 'if', ALT: () => this.SUBRULE(this.kernelIf) },
+      { GATE: () => this.LA(1).image === 'lock', ALT: () => this.SUBRULE(this.kernelLock) },
+      { ALT: () => this.SUBRULE(this.kernelStore) },
+      { ALT: () => this.SUBRULE(this.kernelAssign) },
+      { ALT: () => this.unknownInstruction(this.CONSUME5(AnyToken)) },
+    ],
+  };
+
+  private readonly kernel = this.RULE('kernel', (): Insn => this.OR(this.kernelChoice));
 
   /** `if rA OP rB|imm goto TARGET` */
   private readonly kernelIf = this.RULE('kernelIf', (): Insn => {
@@ -918,6 +928,7 @@ class LineParser extends EmbeddedActionsParser {
     });
     // named before the choice: a token neither alternative can start with is reported with it
     this.what = alu?.[0] === I.BPF_MOV ? 'a value' : 'an immediate';
+    this.dest = d;
     return this.OR({
       IGNORE_AMBIGUITIES: true,
       DEF: [
@@ -934,90 +945,96 @@ class LineParser extends EmbeddedActionsParser {
             });
           },
         },
-        { GATE: () => alu[0] === I.BPF_MOV, ALT: () => this.SUBRULE(this.kernelMov, { ARGS: [d] }) },
+        { GATE: () => alu[0] === I.BPF_MOV, ALT: () => this.SUBRULE(this.kernelMov) },
       ],
     });
   });
 
-  /** `rD = …`: mov, neg, movsx, loads, byte swaps, lddw, atomics with fetch. */
-  private readonly kernelMov = this.RULE('kernelMov', (d: RegOperand): Insn => {
-    const mixing = (s: RegOperand): void => {
-      if (s.wide !== d.wide) this.fail(`mixing ${d.text} and ${s.text}: use both rN or both wN`, s);
-    };
-    const cls = (): number => (d.wide ? I.BPF_ALU64 : I.BPF_ALU);
+  /** `rD = …` (rD in `dest`): mov, neg, movsx, loads, byte swaps, lddw, atomics with fetch. */
+  private readonly kernelMov = this.RULE('kernelMov', (): Insn => {
     this.what = 'a value';
-    return this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          // rD = -rD
-          GATE: () => this.is(1, Minus) && this.is(2, Register),
-          ALT: () => {
-            this.CONSUME(Minus);
-            const s = this.SUBRULE(this.reg);
-            return this.ACTION(() => {
-              if (s.reg !== d.reg || s.wide !== d.wide) this.fail(`neg works in place: write ${d.text} = -${d.text}`, s);
-              return I.insn(cls() | I.BPF_NEG, d.reg);
-            });
-          },
-        },
-        {
-          // rD = *(u32 *)(rB + off)
-          ALT: () => {
-            const mem = this.SUBRULE(this.kernelMem);
-            return this.ACTION(() => {
-              if (mem.signed && mem.size === I.BPF_DW) this.fail('there is no sign-extending 64-bit load; use u64', mem.type);
-              if (!d.wide && (mem.signed || mem.size === I.BPF_DW)) this.fail('loads write the whole rN register', d);
-              return I.insn(I.BPF_LDX | (mem.signed ? I.BPF_MEMSX : I.BPF_MEM) | mem.size, d.reg, mem.base, mem.off);
-            });
-          },
-        },
-        {
-          // rD = (s8)rS
-          GATE: () => this.is(1, LParen) && this.is(2, Identifier) && SIGN_EXTEND_CAST.test(this.LA(2).image) && this.is(3, RParen),
-          ALT: () => {
-            this.CONSUME(LParen);
-            const bits = this.CONSUME(Identifier);
-            this.CONSUME(RParen);
-            const s = this.SUBRULE2(this.reg);
-            return this.ACTION(() => {
-              mixing(s);
-              return I.insn(cls() | I.BPF_MOV | I.BPF_X, d.reg, s.reg, Number(bits.image.slice(1)));
-            });
-          },
-        },
-        { GATE: () => this.is(1, Identifier), ALT: () => this.SUBRULE(this.kernelMovName, { ARGS: [d] }) },
-        {
-          ALT: () => {
-            const s = this.SUBRULE3(this.reg);
-            return this.ACTION(() => {
-              mixing(s);
-              return I.insn(cls() | I.BPF_MOV | I.BPF_X, d.reg, s.reg);
-            });
-          },
-        },
-        {
-          // a number followed by `ll`: lddw
-          GATE: () => {
-            const k = this.is(1, Sign) ? 2 : 1;
-            return this.is(k, NumberLiteral) && this.textAt(k + 1) === 'll';
-          },
-          ALT: () => this.SUBRULE(this.lddw, { ARGS: [d] }),
-        },
-        {
-          ALT: () => {
-            const n = this.SUBRULE(this.number, { ARGS: ['a value'] });
-            return this.ACTION(() => {
-              if (n.value < INT32_MIN || n.value > UINT32_MAX) {
-                throw new LineError(`immediate ${fmtNum(n.value)} does not fit the signed 32-bit field of mov${d.wide ? ` (add 'll' for a 64-bit load)` : ''}`, n.column, n.end);
-              }
-              return I.insn(cls() | I.BPF_MOV | I.BPF_K, d.reg, 0, 0, Number(BigInt.asIntN(32, n.value)));
-            });
-          },
-        },
-      ],
-    });
+    return this.OR(this.kernelMovChoice);
   });
+
+  private sameWidth(s: RegOperand): void {
+    if (s.wide !== this.dest.wide) this.fail(`mixing ${this.dest.text} and ${s.text}: use both rN or both wN`, s);
+  }
+
+  private aluClass(): number {
+    return this.dest.wide ? I.BPF_ALU64 : I.BPF_ALU;
+  }
+
+  private readonly kernelMovChoice: OrMethodOpts<Insn> = {
+    IGNORE_AMBIGUITIES: true,
+    DEF: [
+      {
+        // rD = -rD
+        GATE: () => this.is(1, Minus) && this.is(2, Register),
+        ALT: () => {
+          this.CONSUME(Minus);
+          const s = this.SUBRULE(this.reg);
+          return this.ACTION(() => {
+            if (s.reg !== this.dest.reg || s.wide !== this.dest.wide) this.fail(`neg works in place: write ${this.dest.text} = -${this.dest.text}`, s);
+            return I.insn(this.aluClass() | I.BPF_NEG, this.dest.reg);
+          });
+        },
+      },
+      {
+        // rD = *(u32 *)(rB + off)
+        ALT: () => {
+          const mem = this.SUBRULE(this.kernelMem);
+          return this.ACTION(() => {
+            if (mem.signed && mem.size === I.BPF_DW) this.fail('there is no sign-extending 64-bit load; use u64', mem.type);
+            if (!this.dest.wide && (mem.signed || mem.size === I.BPF_DW)) this.fail('loads write the whole rN register', this.dest);
+            return I.insn(I.BPF_LDX | (mem.signed ? I.BPF_MEMSX : I.BPF_MEM) | mem.size, this.dest.reg, mem.base, mem.off);
+          });
+        },
+      },
+      {
+        // rD = (s8)rS
+        GATE: () => this.is(1, LParen) && this.is(2, Identifier) && SIGN_EXTEND_CAST.test(this.LA(2).image) && this.is(3, RParen),
+        ALT: () => {
+          this.CONSUME(LParen);
+          const bits = this.CONSUME(Identifier);
+          this.CONSUME(RParen);
+          const s = this.SUBRULE2(this.reg);
+          return this.ACTION(() => {
+            this.sameWidth(s);
+            return I.insn(this.aluClass() | I.BPF_MOV | I.BPF_X, this.dest.reg, s.reg, Number(bits.image.slice(1)));
+          });
+        },
+      },
+      { GATE: () => this.is(1, Identifier), ALT: () => this.SUBRULE(this.kernelMovName, { ARGS: [this.dest] }) },
+      {
+        ALT: () => {
+          const s = this.SUBRULE3(this.reg);
+          return this.ACTION(() => {
+            this.sameWidth(s);
+            return I.insn(this.aluClass() | I.BPF_MOV | I.BPF_X, this.dest.reg, s.reg);
+          });
+        },
+      },
+      {
+        // a number followed by `ll`: lddw
+        GATE: () => {
+          const k = this.is(1, Sign) ? 2 : 1;
+          return this.is(k, NumberLiteral) && this.textAt(k + 1) === 'll';
+        },
+        ALT: () => this.SUBRULE(this.lddw, { ARGS: [this.dest] }),
+      },
+      {
+        ALT: () => {
+          const n = this.SUBRULE(this.number, { ARGS: ['a value'] });
+          return this.ACTION(() => {
+            if (n.value < INT32_MIN || n.value > UINT32_MAX) {
+              throw new LineError(`immediate ${fmtNum(n.value)} does not fit the signed 32-bit field of mov${this.dest.wide ? ` (add 'll' for a 64-bit load)` : ''}`, n.column, n.end);
+            }
+            return I.insn(this.aluClass() | I.BPF_MOV | I.BPF_K, this.dest.reg, 0, 0, Number(BigInt.asIntN(32, n.value)));
+          });
+        },
+      },
+    ],
+  };
 
   /** `rD = VALUE ll` */
   private readonly lddw = this.RULE('lddw', (d: RegOperand): Insn => {
