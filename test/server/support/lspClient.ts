@@ -85,7 +85,6 @@ export class LspClient {
     this.connection.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => this.options.settings ?? {}));
     this.connection.onRequest(RegistrationRequest.type, (p) => {
       this.registrations.push(...p.registrations);
-      return null;
     });
     this.connection.onNotification('window/logMessage', (m: { message: string }) => {
       this.stderr.push(m.message);
