@@ -232,19 +232,23 @@ function analyseRegisters(insns: FlowInsn[], unit: FileUnit): void {
     }
     if (rd === undefined || rd === 0) continue;
     const fmt = mi.def.format;
-    const fromImm = symbolsOf(mi.imm?.expr);
+    const fromImm = mi.imm?.kind === 'literal' ? [] : symbolsOf(mi.imm?.expr);
     if (fmt === 'LOAD' || fmt === 'AMO' || fmt === 'LR' || fmt === 'HLV' || fmt === 'CSR' || fmt === 'CSRI') {
       symbols[rd] = undefined;
       constants[rd] = undefined;
       continue;
     }
-    const src = new Set<string>(fromImm);
-    if (fmt !== 'U' && mi.rs1 !== undefined) for (const s of symbols[mi.rs1] ?? []) src.add(s);
-    if (fmt === 'R' && mi.rs2 !== undefined) for (const s of symbols[mi.rs2] ?? []) src.add(s);
+    // Sets are shared, never mutated once stored, so `addi rd, rs, imm` costs no allocation.
+    const inputs: ReadonlySet<string>[] = [];
+    if (fromImm.length) inputs.push(new Set(fromImm));
+    const s1 = fmt !== 'U' && mi.rs1 !== undefined ? symbols[mi.rs1] : undefined;
+    const s2 = fmt === 'R' && mi.rs2 !== undefined ? symbols[mi.rs2] : undefined;
+    if (s1) inputs.push(s1);
+    if (s2) inputs.push(s2);
     const a = mi.rs1 !== undefined ? constants[mi.rs1] : undefined;
     const b = mi.rs2 !== undefined ? constants[mi.rs2] : undefined;
     constants[rd] = fmt === 'U' && mi.def.name === 'auipc' ? undefined : constResult(mi, a, b, immConst(mi, unit));
-    symbols[rd] = src.size ? src : undefined;
+    symbols[rd] = inputs.length <= 1 ? inputs[0] : new Set(inputs.flatMap((x) => [...x]));
   }
 }
 
