@@ -8,7 +8,8 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { allCsrNames } from '../../simulator/riscv/isa/csrs';
 import { ABI_NAMES } from '../../simulator/riscv/isa/registers';
 import type { LanguageContext } from '../language';
-import { analyse } from './analysis';
+import { analyse, reader } from './analysis';
+import { linkedFiles } from './navigation';
 import { lineText } from './cursor';
 import { csrHover, registerHover } from './hover';
 import { DIRECTIVES, MNEMONICS } from './isa-info';
@@ -21,7 +22,7 @@ export function completion(doc: TextDocument, pos: Position, ctx: LanguageContex
   // Drop a leading label (`name:` or `1:`), then see whether we are still in the first word.
   const stmt = before.replace(/^\s*[\w.$]+:\s*/, '');
   const m = /^\s*([\w.$]*)$/.exec(stmt);
-  if (m) return [...(m[1].startsWith('.') ? directiveItems() : [...mnemonicItems(), ...macroItems(doc)]), ...(m[1].startsWith('.') ? [] : directiveItems())];
+  if (m) return [...(m[1].startsWith('.') ? directiveItems() : [...mnemonicItems(), ...macroItems(doc, ctx)]), ...(m[1].startsWith('.') ? [] : directiveItems())];
   const mnemonic = /^\s*([\w.$]+)/.exec(stmt)?.[1] ?? '';
   const operandIndex = (stmt.match(/,/g) ?? []).length;
   const items: CompletionItem[] = [];
@@ -56,9 +57,18 @@ function csrItems(rank: string): CompletionItem[] {
   return allCsrNames().map((n) => ({ label: n, kind: CompletionItemKind.Property, detail: csrHover(n).split('\n')[0].replace(/\*\*/g, ''), sortText: `${rank}${n}` }));
 }
 
-function macroItems(doc: TextDocument): CompletionItem[] {
+/** Macros of this file and of the files it includes or is linked with. */
+function macroItems(doc: TextDocument, ctx: LanguageContext): CompletionItem[] {
+  const read = reader(doc, ctx);
+  const self = uriToPath(doc.uri);
+  const texts = [doc.getText(), ...linkedFiles(doc, ctx).filter((f) => f !== self).map((f) => read(f) ?? '')];
+  const seen = new Set<string>();
+  return texts.flatMap((t) => macrosIn(t)).filter((i) => !seen.has(i.label) && (seen.add(i.label), true));
+}
+
+function macrosIn(text: string): CompletionItem[] {
   const out: CompletionItem[] = [];
-  for (const m of doc.getText().matchAll(/^[ \t]*\.macro[ \t]+([A-Za-z_.$][\w.$]*)[ \t,]*([^\n]*)$/gm)) {
+  for (const m of text.matchAll(/^[ \t]*\.macro[ \t]+([A-Za-z_.$][\w.$]*)[ \t,]*([^\n]*)$/gm)) {
     const params = m[2].split(/[\s,]+/).filter(Boolean).map((p) => p.replace(/[:=].*$/, ''));
     const snippet = params.map((p, i) => `\${${i + 1}:${p}}`).join(', ');
     out.push({ label: m[1], kind: CompletionItemKind.Function, detail: `macro ${m[1]} ${m[2].trim()}`, insertText: snippet ? `${m[1]} ${snippet}` : m[1], insertTextFormat: InsertTextFormat.Snippet });

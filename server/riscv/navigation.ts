@@ -153,6 +153,9 @@ export function rename(doc: TextDocument, pos: Position, newName: string, ctx: L
   if (!renamable(target) || !NAME.test(newName)) return null;
   if (registerNumber(newName) !== undefined || csrNumber(newName) !== undefined) return null;
   if (!definitionsOf(doc, target, ctx).length) return null;
+  // Renaming onto a name the link already defines would merge two symbols: refuse.
+  const read = reader(doc, ctx);
+  if (newName !== target.name && linkedFiles(doc, ctx).some((f) => indexOf(f, read)?.definitions.some((d) => d.name === newName && d.kind !== 'local'))) return null;
   const changes: Record<string, TextEdit[]> = {};
   const seen = new Set<string>();
   for (const r of occurrences(doc, target, ctx, true)) {

@@ -96,6 +96,7 @@ describe('riscv-guest navigation', () => {
       [7, 0, 6, 'entry'], [6, 9, 15, 'entry'], [16, 4, 10, 'entry'],
     ]);
     expect(L.rename?.(d, { line: 16, character: 5 }, 'a0', w.ctx)).to.equal(null);
+    expect(L.rename?.(d, { line: 16, character: 5 }, 'LIMIT', w.ctx), 'onto an existing name').to.equal(null);
     expect(L.prepareRename?.(d, { line: 8, character: 3 }, w.ctx)).to.equal(null);
   });
   it('resolves 1b/1f to the nearest definition in the right direction', () => {
@@ -135,6 +136,7 @@ describe('riscv-guest names from included files', () => {
     expect(L.definition?.(d, { line: 3, character: 12 }, w.ctx).map((l) => [l.uri, l.range.start.line, l.range.start.character])).to.deep.equal([['file:///w/sbi.h', 1, 8]]);
     expect(text(L.hover?.(d, { line: 4, character: 3 }, w.ctx))).to.equal('**macro bump** r (defined at macros.S:1)\n\nExpands here to:\n\n```\n0x80000004: 13 05 15 00   add a0,a0,1\n```');
     expect(L.definition?.(d, { line: 4, character: 3 }, w.ctx).map((l) => [l.uri, l.range.start.line])).to.deep.equal([['file:///w/macros.S', 0]]);
+    expect(L.completion?.(d, { line: 4, character: 4 }, w.ctx).find((i) => i.label === 'bump')?.insertText).to.equal('bump ${1:r}');
   });
 });
 
