@@ -72,21 +72,25 @@ function scenarioContexts(ctx: LanguageContext, file: string): LinkContext[] {
 
 const INCLUDE = /^\s*(?:\.include|#\s*include)\s+"([^"]+)"/gm;
 
+/** What each workspace file includes, cached by its text (the same string object hits in O(1)). */
+const includeCache = new Map<string, { text: string; includes: string[] }>();
+
+function includesOf(file: string, text: string): string[] {
+  const hit = includeCache.get(file);
+  if (hit && hit.text === text) return hit.includes;
+  const includes = [...text.matchAll(INCLUDE)].map((m) => path.resolve(path.dirname(file), m[1]));
+  includeCache.set(file, { text, includes });
+  return includes;
+}
+
 /** Guest files of the workspace that `.include` / `#include` this one (direct includers only). */
 function includers(ctx: LanguageContext, file: string): string[] {
-  const base = path.basename(file);
   const out: string[] = [];
   for (const uri of ctx.files.uris(GUEST_LANGUAGE_ID)) {
     const other = uriToPath(uri);
     if (other === file) continue;
     const text = ctx.files.read(uri);
-    if (!text?.includes(base)) continue;
-    for (const m of text.matchAll(INCLUDE)) {
-      if (path.resolve(path.dirname(other), m[1]) === file) {
-        out.push(other);
-        break;
-      }
-    }
+    if (text !== undefined && includesOf(other, text).includes(file)) out.push(other);
   }
   return out;
 }
