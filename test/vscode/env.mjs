@@ -93,6 +93,9 @@ export function makeProfile(prefix = 'hyperlab-vscode-') {
     'update.mode': 'none',
     'debug.openDebug': 'neverOpen',
     'window.restoreWindows': 'none',
+    // Nothing is saved behind the test's back (the workspace is a copy anyway).
+    'debug.saveBeforeStart': 'none',
+    'files.autoSave': 'off',
     'git.openRepositoryInParentFolders': 'never',
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'chat.disableAIFeatures': true,

@@ -13,7 +13,8 @@
 //          --repackage       package even when hyperlab.vsix looks fresh
 //          --vsix FILE       test this .vsix instead of packaging the repository
 //          --keep            keep the temp profiles (code-server logs) for inspection
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { format } from 'node:util';
 import { parseArgs } from 'node:util';
@@ -22,8 +23,7 @@ import { ensureTestEnv, ensureVsix, freePort, installVsix, launchChromium, makeP
 import { runUiTests } from './ui.mjs';
 
 const SUITE_TIMEOUT_MS = 300_000;
-// The fixtures folder and examples/, as one multi-root workspace (see the file's comment).
-const workspace = path.join(repoRoot, 'test', 'vscode', 'fixtures', 'hyperlab-tests.code-workspace');
+const WORKSPACE_FILE = path.join('test', 'vscode', 'fixtures', 'hyperlab-tests.code-workspace');
 const artifacts = path.join(repoRoot, '.test-artifacts', 'vscode');
 
 const { values: opts } = parseArgs({
@@ -66,6 +66,18 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 let passed = 0;
 let failed = 0;
 
+/**
+ * A throwaway copy of the test workspace (test/vscode/fixtures and examples/, the same relative
+ * layout as in the repository): whatever the tests edit, save or create in it — on purpose or by
+ * a stray keystroke — never reaches the repository.
+ */
+function workspaceCopy(name) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `hyperlab-${name}-workspace-`));
+  cleanups.push(() => (opts.keep ? log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
+  for (const part of ['examples', path.join('test', 'vscode', 'fixtures')]) cpSync(path.join(repoRoot, part), path.join(dir, part), { recursive: true });
+  return path.join(dir, WORKSPACE_FILE);
+}
+
 /** Starts a code-server on a fresh profile with the .vsix installed. */
 async function freshCodeServer(env, vsix, name, serverOptions) {
   const profile = makeProfile(`hyperlab-${name}-`);
@@ -84,6 +96,7 @@ async function freshCodeServer(env, vsix, name, serverOptions) {
 /** The extension-host suite: resolves with mocha's counts as the suite reported them. */
 async function runSuite(env, vsix) {
   const testsPath = await bundleSuite();
+  const workspace = workspaceCopy('suite');
   const { extensionDir, server, browser } = await freshCodeServer(env, vsix, 'suite', {
     workspace,
     smokeTestDriver: true,
@@ -127,6 +140,7 @@ async function runSuite(env, vsix) {
 }
 
 async function runUi(env, vsix) {
+  const workspace = workspaceCopy('ui');
   const { server, browser } = await freshCodeServer(env, vsix, 'ui', { workspace });
   const page = browser.pages()[0] ?? (await browser.newPage());
   const results = await runUiTests({ page, url: `${server.url}/?workspace=${encodeURIComponent(workspace)}`, artifacts, log });

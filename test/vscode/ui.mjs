@@ -40,14 +40,31 @@ export async function runUiTests({ page, url, artifacts, log }) {
   }
 
   const quickInput = page.locator('.quick-input-widget');
+  const quickInputBox = quickInput.locator('.quick-input-box input');
+  /**
+   * Types into the quick input (palette, Quick Open, prompts) through its own input element:
+   * keys sent to the page while the widget is still opening would land in the editor.
+   */
+  async function quickType(text) {
+    await quickInputBox.waitFor({ state: 'visible', timeout: 10_000 });
+    await quickInputBox.fill(text);
+  }
   /** Runs a command through the palette by its title, as a user types it. */
   async function palette(title) {
     await page.keyboard.press('F1');
-    await quickInput.waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.type(title);
+    await quickType(`>${title}`);
     // The first row must be the command, not a fuzzy neighbour.
     await quickInput.locator(`.quick-input-list .monaco-list-row[aria-label^="${title.replace(/"/g, '\\"')}"]`).first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
+  }
+  /** Shows the HyperLab container (a click on its activity-bar entry toggles it, so only when hidden). */
+  async function showContainer() {
+    const title = page.locator('.part.sidebar .composite.title h2');
+    if ((await page.locator('.part.sidebar').isVisible()) && /^HyperLab/i.test((await title.first().innerText().catch(() => '')).trim())) return;
+    const entry = page.locator('.activitybar [aria-label^="HyperLab"]').first();
+    await entry.waitFor({ timeout: WORKBENCH_TIMEOUT });
+    await entry.click();
+    await page.locator('.part.sidebar .pane-header[aria-label^="Machine"]').first().waitFor({ timeout: 10_000 });
   }
   /** The body of a view pane of the HyperLab container, expanded. */
   async function viewPane(title) {
@@ -74,7 +91,7 @@ export async function runUiTests({ page, url, artifacts, log }) {
   }
   /** The content frame of the webview panel with the given title (webviews nest two iframes). */
   async function webview(title) {
-    const tab = page.locator(`.tabs-container .tab[aria-label^="${title}"]`).first();
+    const tab = page.locator(`.tabs-container .tab[aria-label*="${title}"]`).first();
     await tab.waitFor({ timeout: 20_000 });
     // Only the visible webview's outer frame is shown; its inner frame holds the page.
     return page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
@@ -86,9 +103,7 @@ export async function runUiTests({ page, url, artifacts, log }) {
   });
 
   await step('the HyperLab container shows its seven views, with welcome content before any session', async () => {
-    const entry = page.locator('.activitybar [aria-label^="HyperLab"]').first();
-    await entry.waitFor({ timeout: WORKBENCH_TIMEOUT });
-    await entry.click();
+    await showContainer();
     for (const title of ['Machine', 'TLB', 'Page Tables', 'Trampolines', 'Hyper-callbacks', 'Interrupts & I/O', 'Integrity']) {
       await page.locator(`.part.sidebar .pane-header[aria-label^="${title}"]`).first().waitFor({ timeout: 10_000 });
     }
@@ -99,10 +114,11 @@ export async function runUiTests({ page, url, artifacts, log }) {
 
   await step('a breakpoint is set in hello-vm.S from the keyboard', async () => {
     await page.keyboard.press(`${mod}+P`);
-    await quickInput.waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.type(helloVmSource);
-    await quickInput.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
+    await quickType('hello-vm.S');
+    // Quick Open lists workspace files as the name is typed; pick hello-vm.S itself.
+    const row = quickInput.locator('.quick-input-list .monaco-list-row[aria-label*="hello-vm.S"]').first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
     const tab = page.locator('.tabs-container .tab[aria-label^="hello-vm.S"]');
     await tab.waitFor({ timeout: 15_000 });
     await page.locator('.monaco-editor .view-lines').first().click();
@@ -112,9 +128,10 @@ export async function runUiTests({ page, url, artifacts, log }) {
     const line = text.split('\n').findIndex((l) => l.trim() === 'add t0, t0, t1') + 1;
     if (line < 1) throw new Error('`add t0, t0, t1` is not in hello-vm.S any more');
     await page.keyboard.press(`${mod}+G`);
-    await quickInput.waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.type(String(line));
+    await quickType(`:${line}`);
     await page.keyboard.press('Enter');
+    const cursor = page.locator('.statusbar-item[id="status.editor.selection"]');
+    await cursor.filter({ hasText: `Ln ${line},` }).waitFor({ timeout: 10_000 });
     await page.keyboard.press('F9');
     await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ timeout: 10_000 });
   });
@@ -127,7 +144,7 @@ export async function runUiTests({ page, url, artifacts, log }) {
   });
 
   await step('the TLB view lists two-stage entries with their VMID', async () => {
-    await page.locator('.activitybar [aria-label^="HyperLab"]').first().click();
+    await showContainer();
     const { hit } = await waitForRowMatching('TLB', /→.*→/);
     if (!/VMID \d+/.test(hit)) throw new Error(`TLB row without VMID: ${hit}`);
     const hart = await waitForRowMatching('TLB', /^hart 0/);
@@ -148,16 +165,17 @@ export async function runUiTests({ page, url, artifacts, log }) {
   await step('the translation diagram opens from the palette and draws the walk', async () => {
     await palette('HyperLab: Open Translation Diagram for Address');
     // The address prompt: translate the kernel's first page (identity-mapped by its megapage).
-    await quickInput.locator('input').waitFor({ timeout: 10_000 });
-    await page.keyboard.press(`${mod}+A`);
-    await page.keyboard.type('0x80000000');
+    // (The palette and the prompt are the same widget: wait for the prompt's own title, or the
+    // first keys would land in the closing palette.)
+    await quickInput.locator('.quick-input-title', { hasText: 'Translate address' }).waitFor({ timeout: 10_000 });
+    await quickType('0x80000000');
     await page.keyboard.press('Enter');
     const frame = await webview('Address Translation');
     const svg = frame.locator('#picture svg');
     await svg.waitFor({ timeout: 20_000 });
-    const names = await frame.locator('#picture svg text.addr-name').allInnerTexts();
+    const names = await frame.locator('#picture svg text.addr-name').allTextContents();
     if (names.join(',') !== 'GVA,GPA,HPA') throw new Error(`address boxes: ${names.join(',')}`);
-    const values = await frame.locator('#picture svg text.addr-value').allInnerTexts();
+    const values = await frame.locator('#picture svg text.addr-value').allTextContents();
     if (!values.every((v) => /^0x[0-9a-f_]+$/i.test(v))) throw new Error(`address values: ${values.join(', ')}`);
     const steps = await frame.locator('#picture svg text.step-text').count();
     if (steps < 3) throw new Error(`only ${steps} walk steps drawn`);
@@ -169,7 +187,7 @@ export async function runUiTests({ page, url, artifacts, log }) {
     await palette('HyperLab: Open Timeline');
     const frame = await webview('Timeline');
     await frame.locator('#picture svg').waitFor({ timeout: 20_000 });
-    const lanes = await frame.locator('#picture svg text.lane-label').allInnerTexts();
+    const lanes = await frame.locator('#picture svg text.lane-label').allTextContents();
     if (!lanes.includes('hart 0')) throw new Error(`lanes: ${lanes.join(', ')}`);
     const marks = await frame.locator('#picture svg [aria-label]').count();
     if (marks < 2) throw new Error(`only ${marks} labelled marks`);

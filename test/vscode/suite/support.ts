@@ -8,9 +8,21 @@ import * as vscode from 'vscode';
 import type { HyperlabApi, ViewItemSnapshot } from '../../../client/api';
 
 export const EXTENSION_ID = 'hyperlab.hyperlab';
-export const repoRoot = path.resolve(__dirname, '..', '..');
-export const examplesDir = path.join(repoRoot, 'examples');
-export const fixturesDir = path.join(repoRoot, 'test', 'vscode', 'fixtures');
+
+/**
+ * A folder of the open workspace by name. The runner opens a throwaway copy of the repository's
+ * test workspace (fixtures/hyperlab-tests.code-workspace: folders 'fixtures' and 'examples'), so
+ * the paths come from the workspace, never from where the repository is.
+ */
+function workspaceFolder(name: string): string {
+  const f = vscode.workspace.workspaceFolders?.find((w) => w.name === name);
+  if (!f) throw new Error(`the workspace has no '${name}' folder (open test/vscode/fixtures/hyperlab-tests.code-workspace)`);
+  return f.uri.fsPath;
+}
+export const examplesDir = workspaceFolder('examples');
+export const fixturesDir = workspaceFolder('fixtures');
+/** The root the two folders share (the copy's stand-in for the repository root). */
+export const repoRoot = path.resolve(examplesDir, '..');
 
 export async function hyperlab(): Promise<HyperlabApi> {
   const ext = vscode.extensions.getExtension<HyperlabApi>(EXTENSION_ID);
