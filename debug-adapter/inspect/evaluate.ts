@@ -1,5 +1,5 @@
 /** `evaluate`: an expression (expression.ts) against a thread's registers, CSRs, symbols and memory. */
-import { U64, evaluateNode, formatValue, parse, pointerTo, type EvalEnv, type NameValue } from './expression';
+import { U64, evaluateNode, formatValue, parse, pointerTo, type EvalEnv, type NameValue, type Node } from './expression';
 import { readValue } from './memory';
 import { registerValue } from './registers';
 import { findSymbolIn, imagesOf } from './symbols';
@@ -21,9 +21,23 @@ export interface EvaluateOptions { format?: 'hex' | 'decimal' }
 
 const ADDRESS_REGISTERS = new Set(['pc', 'ra', 'sp', 'gp', 'tp', 'fp', 's0']);
 
+/** Parsed expressions by text: breakpoint conditions are evaluated on every hit. */
+const parsed = new Map<string, Node>();
+const PARSE_CACHE = 256;
+
+function parseCached(expression: string): Node {
+  let node = parsed.get(expression);
+  if (node === undefined) {
+    node = parse(expression);
+    if (parsed.size >= PARSE_CACHE) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(expression, node);
+  }
+  return node;
+}
+
 export function evaluate(t: InspectTarget, ctx: ThreadContext, expression: string, options: EvaluateOptions = {}): Evaluation {
   if (expression.length > 4096) throw new InspectError('expression too long (4096 characters at most)', 4097);
-  const node = parse(expression);
+  const node = parseCached(expression);
   const s = resolveThread(t, ctx);
   const images = imagesOf(t, s);
   const env: EvalEnv = {

@@ -97,7 +97,7 @@ function hypervisorEntries(t: InspectTarget, s: ThreadState): RegisterEntry[] {
   out.push(
     { name: 'vm', value: BigInt(vm.vmid), editable: false, detail: `${vm.name} (VMID ${vm.vmid}, ${vm.state})` },
     { name: 'vcpu', value: BigInt(vcpu.index), editable: false, detail: `${vcpu.state}, ${placed}` },
-    { name: 'instructions', value: BigInt(vcpu.instructions), editable: false, detail: 'retired by this vCPU (up to its last exit)' },
+    { name: 'instructions', value: BigInt(vcpu.instructions + (vcpu.hart >= 0 ? t.machine.harts[vcpu.hart].retired - vcpu.retiredMark : 0)), editable: false, detail: 'retired in the guest by this vCPU' },
     { name: 'exits', value: BigInt(t.machine.metrics.get(`${vm.name}.vm_exits.total`) ?? 0), editable: false, detail: `VM exits of ${vm.name}` },
   );
   for (const [r, n] of Object.entries(exitsByReason(t.machine, vm))) out.push({ name: `exits.${r}`, value: BigInt(n), editable: false, detail: `${vm.name}` });

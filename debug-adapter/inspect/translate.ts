@@ -9,7 +9,8 @@ import { resolveThread, type ThreadState } from './thread';
 import { atpAsid, atpMode, atpVmid, walk, type WalkAccess, type WalkResult } from './walk';
 
 /** Parses a `0x…` (or decimal) address of a view request. */
-export function parseHex(text: string, what = 'address'): bigint {
+export function parseHex(text: unknown, what = 'address'): bigint {
+  if (typeof text !== 'string') throw new InspectError(`bad ${what}: expected a 0x… string`);
   const s = text.trim();
   if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(s)) throw new InspectError(`bad ${what} '${text}': expected 0x… hex or decimal`);
   const v = BigInt(s);

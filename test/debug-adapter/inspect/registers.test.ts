@@ -52,6 +52,8 @@ describe('inspect: registers', () => {
     assert.equal(hvm.get('exits'), BigInt(b.target.machine.metrics.get('hello.vm_exits.total') ?? -1));
     assert.ok((hvm.get('exits.ecall') ?? 0n) > 0n);
     assert.equal(group(gs, 'CSRs (S/HS)').get('hgatp'), b.target.hypervisor?.vms[0].hgatpFor());
+    const counted = hvm.get('instructions');
+    assert.equal(counted, BigInt(b.target.hypervisor?.metrics().get('hello.vcpu0.instructions') ?? -1), 'instructions retired so far, without waiting for an exit');
   });
 
   it('a descheduled vCPU: registers from its saved context, writes go there', () => {
