@@ -547,6 +547,35 @@ export class MapRule<T> extends Rule<Record<string, T>> {
   }
 }
 
+/**
+ * One of several rules, chosen by the JSON type of the value (a name or a table of names, a
+ * number or a hex string): each alternative's schema has a distinct `type`. The schema is their
+ * `oneOf`; a value of no alternative's type is reported as not `expected`.
+ */
+export class UnionRule<T> extends Rule<T> {
+  private readonly alternatives: readonly Rule<T>[];
+
+  constructor(private readonly expected: string, alternatives: readonly Rule<T>[]) {
+    super();
+    this.alternatives = alternatives;
+  }
+
+  schema(): JsonSchema {
+    const s: JsonSchema = { oneOf: this.alternatives.map((r) => r.schema()) };
+    if (this.description !== undefined) s.description = this.description;
+    return s;
+  }
+
+  read(node: Node, cx: Context, path: Path): T | undefined {
+    const type: string[] = node.type === 'number' ? ['number', 'integer'] : [node.type];
+    for (const rule of this.alternatives) {
+      const t = rule.schema().type;
+      if (t !== undefined && (Array.isArray(t) ? t : [t]).some((x) => type.includes(x))) return rule.read(node, cx, path);
+    }
+    return typeError(node, cx, path, this.expected);
+  }
+}
+
 // Object fields: required, optional, or with a default.
 
 export interface RequiredField<T> {
@@ -602,9 +631,15 @@ export interface ObjectOptions {
   conflicts?: readonly { readonly keys: readonly [string, string]; readonly reason: string }[];
   /** Key → keys that must be present with it. */
   requires?: { readonly [key: string]: readonly string[] };
+  /**
+   * An open record: properties other than the fields are read with this rule (and described by
+   * its schema as `additionalProperties`) instead of being rejected. For parts of the format that
+   * are free beyond the keys the simulator knows (the workload).
+   */
+  rest?: Rule<unknown>;
 }
 
-/** A record with known properties; anything else is an error (`additionalProperties: false`). */
+/** A record with known properties; anything else is an error (`additionalProperties: false`) unless `rest` reads it. */
 export class ObjectRule<F extends Fields> extends Rule<ObjectValue<F>> {
   constructor(readonly fields: F, private readonly opts: ObjectOptions = {}) {
     super();
@@ -624,7 +659,7 @@ export class ObjectRule<F extends Fields> extends Rule<ObjectValue<F>> {
     if (this.description !== undefined) s.description = this.description;
     s.properties = properties;
     if (req.length > 0) s.required = req;
-    s.additionalProperties = false;
+    s.additionalProperties = this.opts.rest !== undefined ? this.opts.rest.schema() : false;
     const all: JsonSchema[] = [];
     for (const group of this.opts.exactlyOne ?? []) all.push({ oneOf: group.map((k) => ({ required: [k] })) });
     for (const c of this.opts.conflicts ?? []) all.push({ not: { required: [...c.keys] } });
@@ -640,17 +675,19 @@ export class ObjectRule<F extends Fields> extends Rule<ObjectValue<F>> {
   read(node: Node, cx: Context, path: Path): ObjectValue<F> | undefined {
     if (node.type !== 'object') return typeError(node, cx, path, 'an object');
     const present = new Map<string, { key: Node; value: Node }>();
+    const others = new Map<string, Node>();
     const known = Object.keys(this.fields);
     for (const prop of node.children ?? []) {
       const [k, v] = prop.children ?? [];
       if (k === undefined || v === undefined) continue;
       const key = String(k.value);
-      if (present.has(key)) {
+      if (present.has(key) || others.has(key)) {
         cx.error(k, `duplicate property '${key}' in ${pathText(path)}`, 'duplicate-property');
         continue;
       }
       if (!Object.prototype.hasOwnProperty.call(this.fields, key)) {
-        cx.error(k, `unknown property '${key}' in ${pathText(path)}${didYouMean(key, known)}`, 'unknown-property');
+        if (this.opts.rest !== undefined) others.set(key, v);
+        else cx.error(k, `unknown property '${key}' in ${pathText(path)}${didYouMean(key, known)}`, 'unknown-property');
         continue;
       }
       present.set(key, { key: k, value: v });
@@ -702,6 +739,13 @@ export class ObjectRule<F extends Fields> extends Rule<ObjectValue<F>> {
       else if (field.mode === 'default') out[key] = field.value();
       else if (field.mode === 'required') ok = false;
     }
+    const rest = this.opts.rest;
+    if (rest !== undefined) {
+      for (const [key, v] of others) {
+        const value = readNode(rest, v, cx, [...path, key]);
+        if (value !== undefined) out[key] = value;
+      }
+    }
     return ok ? (out as ObjectValue<F>) : undefined;
   }
 }
@@ -715,3 +759,4 @@ export const bool = (): BooleanRule => new BooleanRule();
 export const arrayOf = <T>(item: Rule<T>, opts?: { minItems?: number; maxItems?: number }): ArrayRule<T> => new ArrayRule(item, opts);
 export const object = <F extends Fields>(fields: F, opts?: ObjectOptions): ObjectRule<F> => new ObjectRule(fields, opts);
 export const mapOf = <T>(value: Rule<T>, keyPattern?: RegExp): MapRule<T> => new MapRule(value, keyPattern);
+export const union = <T>(expected: string, ...alternatives: Rule<T>[]): UnionRule<T> => new UnionRule(expected, alternatives);

@@ -5,12 +5,13 @@
  * paging modes not yet implemented) live here too, next to the field they concern.
  */
 import type { Node } from './jsonc';
+import { RECLAIM_STRATEGIES } from '../hypervisor/reclaim';
 import { COST_DEFINITIONS, COST_NAMES, MAX_COST, resolveCostModel, type CostName } from '../cost/model';
 import { isReservedMetricRoot } from '../trace/metrics';
 import {
-  AddressRule, Context, JsonRule, ScalarRule, SizeRule, arrayOf, bool, int, mapOf, num, object, optional,
-  pathText, propertyValue, required, str, withDefault,
-  type OptionalField, type Path, type Rule, type Scalar,
+  AddressRule, Context, JsonRule, ScalarRule, SizeRule, arrayOf, bool, int, mapOf, nodeToJson, num, object, optional,
+  pathText, propertyValue, required, str, union, withDefault,
+  type JsonValue, type OptionalField, type Path, type Rule, type Scalar,
 } from './rules';
 import {
   CALLBACK_EVENTS, COMPARE_OPS, DEVICE_TYPES, MECHANISM_NAMES, PAGING_MODES, TLB_REPLACEMENTS,
@@ -343,6 +344,78 @@ const expectationRule = object({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Workload
+
+/** A count or cycle number as the reclaim runner reads it: an integer, or a "0x…" string. */
+const HEX_PATTERN = /^0[xX][0-9a-fA-F]+$/;
+const countRule = (min: number): Rule<number> => union(
+  `an integer of at least ${min} or a hex string such as "0x8000"`,
+  int(min).check((n, node, cx, path) => {
+    if (Number.isSafeInteger(n)) return true;
+    cx.error(node, `${pathText(path)} is too large for an exact JSON number`, 'range');
+    return false;
+  }),
+  str({ pattern: HEX_PATTERN, patternHint: 'a hex number such as "0x8000f000"' }).map((text, node, cx, path) => {
+    const n = Number.parseInt(text.slice(2), 16);
+    if (n < min) cx.error(node, `${pathText(path)} must be at least ${min}, got ${text}`, 'range');
+    else if (!Number.isSafeInteger(n)) cx.error(node, `${pathText(path)} is too large (at most 0x1f_ffff_ffff_ffff)`, 'range');
+    else return n;
+    return undefined;
+  }),
+);
+
+const strategyName = (): Rule<string> => str({ enum: RECLAIM_STRATEGIES });
+const RECLAIM_DEFAULT = { at: 1_000_000, swapCycles: 20_000 } as const;
+
+/**
+ * `workload.reclaim`: host page reclaim from the VMs (simulator/hypervisor/reclaim.ts). Read
+ * here so that editors validate and complete it; the runner receives it as written (JSON) and
+ * applies the same defaults. Which VMs a per-VM strategy names is checked with the whole
+ * document (`checkReclaimTargets`).
+ */
+const reclaimRule = object({
+  pages: required(countRule(1), 'Pages the host takes from each VM it reclaims from.'),
+  at: withDefault(countRule(0), () => RECLAIM_DEFAULT.at, 'Virtual cycle at which the host starts reclaiming.', RECLAIM_DEFAULT.at),
+  strategy: required(
+    union<unknown>(`one of ${RECLAIM_STRATEGIES.join(', ')} or an object { "<vm>": strategy }`,
+      mapOf(strategyName().describe('How the host reclaims from this VM.'), NAME_PATTERN),
+      strategyName()),
+    'How the host reclaims: `blind` (host swapping, no guest help), `balloon` (a balloon round trip into the guest) or `callback` (the VM\'s page-reclaim hyper-callbacks choose the pages). One strategy for every VM, or an object `{ "<vm>": strategy }` for some VMs.'),
+  swapCycles: withDefault(countRule(0), () => RECLAIM_DEFAULT.swapCycles, 'Virtual cycles to write one page to swap or read it back.', RECLAIM_DEFAULT.swapCycles),
+  freeBitmap: optional(countRule(0), 'Guest-physical address of the guest\'s free-page bitmap, used only to score the run (guest-free pages needlessly swapped).'),
+}).map((_r, node) => nodeToJson(node));
+
+const workloadRule = object({
+  reclaim: optional(reclaimRule, 'Host page reclaim from overcommitted VMs (hypervisor scenarios): how many pages, when, and by which strategy per VM.'),
+}, {
+  rest: new JsonRule().describe('A workload parameter read by the scenario\'s code.'),
+}).map((_w, node): Record<string, JsonValue> => {
+  const v = nodeToJson(node);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {};
+});
+
+/** `workload.reclaim` takes pages from VMs: a per-VM strategy must name VMs of the scenario, and a bare-metal program has none. */
+function checkReclaimTargets(doc: Node, vmNames: readonly string[] | undefined, cx: Context): boolean {
+  const workload = propertyValue(doc, 'workload');
+  const reclaim = workload !== undefined ? propertyValue(workload, 'reclaim') : undefined;
+  if (reclaim === undefined) return true;
+  if (vmNames === undefined) {
+    cx.error(reclaim.parent?.children?.[0] ?? reclaim, 'workload.reclaim takes pages from VMs; a bare-metal program has none', 'no-vms');
+    return false;
+  }
+  const strategy = propertyValue(reclaim, 'strategy');
+  if (strategy?.type !== 'object') return true;
+  let ok = true;
+  for (const prop of strategy.children ?? []) {
+    const key = prop.children?.[0];
+    if (key === undefined || vmNames.includes(String(key.value))) continue;
+    cx.error(key, `workload.reclaim.strategy: no VM named '${String(key.value)}' (VMs: ${vmNames.join(', ')})`, 'unknown-vm');
+    ok = false;
+  }
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The document
 
 const documentRule = object({
@@ -355,8 +428,8 @@ const documentRule = object({
     .check((_vms, node, cx) => checkUniqueNames(node, 'name', 'VM', cx)),
     'Virtual machines run by the hypervisor. Use either `vms` (with a hypervisor) or `program` (bare metal).'),
   program: optional(programRule, 'A program run on the bare machine without a hypervisor. Use either `program` or `vms`.'),
-  workload: withDefault(mapOf(new JsonRule().describe('A workload parameter.')), () => ({}),
-    'What the guests are asked to do, by name (open for now: any JSON values, read by the scenario\'s code through the machine).', {}),
+  workload: withDefault(workloadRule, () => ({}),
+    'What the guests and the host are asked to do: `reclaim` (host page reclaim), and any other parameters by name (JSON values read by the scenario\'s code).', {}),
   stop: withDefault(stopRule, () => defaultsOf(stopRule), 'When the run stops (whichever comes first).', {}),
   expect: withDefault(arrayOf(expectationRule.describe('One assertion: `{ "metric", "op", "value" }` or `{ "metric", "op", "metricOther", "factor" }`.')), () => [],
     'Assertions over the run\'s metrics; `hyperlab run` fails when one does not hold.', []),
@@ -368,7 +441,8 @@ const documentRule = object({
 const defaultHypervisor = (): HypervisorConfig => defaultsOf(hypervisorRule);
 
 /** The whole scenario rule. */
-export const SCENARIO_RULE: Rule<Scenario> = documentRule.map((d, node): Scenario | undefined => {
+export const SCENARIO_RULE: Rule<Scenario> = documentRule.map((d, node, cx): Scenario | undefined => {
+  if (!checkReclaimTargets(node, d.vms?.map((vm) => vm.name), cx)) return undefined;
   const common = {
     ...(d.name !== undefined ? { name: d.name } : {}),
     ...(d.description !== undefined ? { description: d.description } : {}),
