@@ -40,7 +40,7 @@ export function consoleCommand(t: InspectTarget, ctx: ThreadContext, line: strin
   switch (word) {
     case 'help': return HELP;
     case 'tlb': return tlbCommand(t, ctx, rest, argCol);
-    case 'pt': return ptCommand(t, ctx, slash, rest, argCol);
+    case 'pt': return ptCommand(t, ctx, slash, rest, argCol, lead.length + 3);
     case 'x': return examine(t, ctx, slash ?? '/', rest, argCol, lead.length + 2);
     case 'info': return info(t, ctx, rest, argCol);
     default: return traceCommand(t, rest, argCol);
@@ -81,10 +81,10 @@ function tlbCommand(t: InspectTarget, ctx: ThreadContext, rest: string | undefin
 
 const sizeText = (n: number): string => (n >= 1 << 30 ? `${n / (1 << 30)}G` : n >= 1 << 20 ? `${n / (1 << 20)}M` : `${n / 1024}K`);
 
-function ptCommand(t: InspectTarget, ctx: ThreadContext, slash: string | undefined, rest: string | undefined, col: number): string {
+function ptCommand(t: InspectTarget, ctx: ThreadContext, slash: string | undefined, rest: string | undefined, col: number, slashCol: number): string {
   const kinds: Record<string, WalkAccess> = { '/r': 'read', '/w': 'write', '/x': 'execute' };
   const access = slash === undefined ? 'read' : kinds[slash];
-  if (access === undefined) throw new InspectError(`pt: unknown access '${slash ?? ''}' (/r, /w or /x)`, 3);
+  if (access === undefined) throw new InspectError(`pt: unknown access '${slash ?? ''}' (/r, /w or /x)`, slashCol);
   const address = addressArg(t, ctx, rest, col, 'pt');
   const { s, w } = walkFor(t, ctx, address, access);
   const lines = [`${access} of ${hex(address)} by ${s.modeName} (${s.regs.virt ? 'two-stage' : w.stage === 'single' && w.steps.length === 0 ? 'no translation' : 'single stage'}):`];

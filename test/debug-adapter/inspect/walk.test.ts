@@ -10,6 +10,8 @@ import { Machine } from '../../../simulator/machine';
 import { Acc } from '../../../simulator/riscv/mmu/mmu';
 import { CSR } from '../../../simulator/riscv/hart/csr';
 import { walk, type TranslationRegs, type WalkAccess } from '../../../debug-adapter/inspect/walk';
+import { translate } from '../../../debug-adapter/inspect';
+import { build } from './helpers';
 
 const V = 1n, R = 2n, W = 4n, X = 8n, U = 16n, G = 32n, A = 64n, D = 128n;
 
@@ -199,5 +201,29 @@ describe('inspect: software walk against the MMU', () => {
     assert.equal(walk(m, regs, 0x10000010n, 'read').faultKind, 'page-fault');
     assert.equal(walk(m, regs, 0x10000010n, 'debug').pa, 0x81000010n);
     assert.equal(walk(m, regs, 0x10001010n, 'debug').faultKind, 'page-fault');
+  });
+
+  it('translate on a running guest (hello-vm) gives what the hart\'s MMU gives, with as many references', () => {
+    const b = build('hello-vm/hello-vm.hlab.json');
+    b.run(300);
+    const t = b.target;
+    const h = t.machine.harts[0];
+    const ctx = { hart: 0, vm: 'hello', vcpu: 0 };
+    const cases: [bigint, 'read' | 'write' | 'execute', Acc][] = [
+      [h.getPc(), 'execute', Acc.Fetch], [h.getReg(2) - 8n, 'write', Acc.Store], [0xffffffc000001000n, 'read', Acc.Load], [0x80000010n, 'read', Acc.Load],
+      [0x10000000n, 'write', Acc.Store], [0x5000n, 'read', Acc.Load], [0xffffffc000000010n, 'write', Acc.Store],
+    ];
+    const results = cases.map(([va, access]) => translate(t, ctx, { address: `0x${va.toString(16)}`, access }));
+    // Only now touch the hardware (its walks fill the TLB and count).
+    cases.forEach(([va, access, acc], i) => {
+      const r = results[i];
+      h.mmu.flush('all');
+      const refs0 = h.mmu.counters.walkRefs;
+      const pa = h.mmu.translate(Number(va & 0xffffffffn) | 0, Number(BigInt.asIntN(32, va >> 32n)), acc, h.priv, true, false, false, 1);
+      assert.equal(r.hpa, pa < 0 ? null : `0x${pa.toString(16)}`, `${access} 0x${va.toString(16)}: ${r.fault ?? ''}`);
+      assert.equal(r.references, h.mmu.counters.walkRefs - refs0);
+      if (pa < 0) assert.ok(r.fault !== null && (h.mmu.fCause >= 20) === r.fault.startsWith('guest-page fault'));
+    });
+    assert.ok(results.some((r) => r.hpa === null) && results.some((r) => r.hpa !== null));
   });
 });
