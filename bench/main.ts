@@ -5,6 +5,7 @@ import { benchRiscv } from './riscv';
 import { benchSnapshot } from './snapshot';
 import { benchVerifier } from './verifier';
 import { benchDebug } from './debug';
+import { benchLsp } from './lsp';
 
 // --only riscv | snapshot | ebpf: run one of the benchmarks (default: both).
 const argv = process.argv.slice(2);
@@ -17,6 +18,7 @@ const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefi
   if (only === undefined || only === 'verifier') benchVerifier(argv);
   if (only === undefined || only === 'ebpf-asm') await benchEbpfAsm(argv);
   if (only === undefined || only === 'debug') await benchDebug();
+  if (only === undefined || only === 'lsp') await benchLsp(argv);
 })().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
   process.exitCode = 1;
