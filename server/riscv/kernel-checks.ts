@@ -48,6 +48,7 @@ export function kernelChecks(input: KernelCheckInput): Diagnostic[] {
   const out: Diagnostic[] = [];
   const { flows, file, enabled } = input;
   const facts = linkFacts(flows);
+  const ptByExit = new Map<string, Diagnostic>();
   for (const flow of flows) {
     for (const sec of flow.sections) {
       for (const insn of sec.insns) {
@@ -67,7 +68,16 @@ export function kernelChecks(input: KernelCheckInput): Diagnostic[] {
         }
         if (insn.mi.def.format === 'STORE' && enabled('pt-store-fence')) {
           const d = pageTableStore(sec, insn, facts);
-          if (d) out.push(d);
+          if (d) {
+            // Several stores that reach the same unfenced exit are one missing fence: say it once.
+            const exitKey = `${sec.name}:${d.exit}`;
+            const first = ptByExit.get(exitKey);
+            if (first) first.related?.push({ range: insn.range, message: 'another page-table store that reaches the same exit' });
+            else {
+              ptByExit.set(exitKey, d.diagnostic);
+              out.push(d.diagnostic);
+            }
+          }
         }
       }
     }
@@ -227,7 +237,7 @@ function xretDiagnostic(xret: FlowInsn, field: string, related: RelatedInformati
 
 // ---- stores to page tables --------------------------------------------------------------------
 
-function pageTableStore(sec: FlowSection, store: FlowInsn, facts: LinkFacts): Diagnostic | undefined {
+function pageTableStore(sec: FlowSection, store: FlowInsn, facts: LinkFacts): { diagnostic: Diagnostic; exit: number } | undefined {
   const base = store.before.symbols[store.mi.rs1 ?? 0];
   const table = base ? [...base].find((s) => facts.pageTables.has(s)) : undefined;
   if (!table) return undefined;
@@ -242,11 +252,14 @@ function pageTableStore(sec: FlowSection, store: FlowInsn, facts: LinkFacts): Di
     if (i.exit) {
       const how = i.exit === 'end' ? `reaches the end of section ${sec.name}` : i.exit === 'return' ? `returns (${i.name})` : `jumps away (${i.name})`;
       return {
-        severity: 'warning',
-        code: 'pt-store-fence',
-        message: `store to page-table page '${table}' is not followed by sfence.vma/hfence on every path: the code ${how} at ${where(i)} without one`,
-        range: store.range,
-        related: [{ range: i.range, message: 'leaves without an address-translation fence after the page-table store' }],
+        exit: i.index,
+        diagnostic: {
+          severity: 'warning',
+          code: 'pt-store-fence',
+          message: `store to page-table page '${table}' is not followed by sfence.vma/hfence on every path: the code ${how} at ${where(i)} without one`,
+          range: store.range,
+          related: [{ range: i.range, message: 'leaves without an address-translation fence after the page-table store' }],
+        },
       };
     }
     work.push(...i.next);

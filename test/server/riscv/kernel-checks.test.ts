@@ -89,6 +89,12 @@ describe('riscv-guest kernel checks', () => {
     it('flags the branch that skips the fence', () => {
       expect(kernel(lines(...setup, 'update:', '  la a1, root', '  sd a0, 8(a1)', '  beqz a0, 1f', '  sfence.vma', '1:', '  ret', ...data)).map((x) => x[0])).to.deep.equal([6]);
     });
+    it('reports stores that miss the same fence once, the others as related information', () => {
+      const ws = new MemoryWorkspace({ '/w/k.S': lines(...setup, 'update:', '  la a1, root', '  sd a0, 8(a1)', '  sd a0, 16(a1)', '  ret', ...data) });
+      const ds = L.quickDiagnostics(ws.doc('/w/k.S'), ws.ctx).filter((d) => d.code === 'pt-store-fence');
+      expect(ds.map((d) => d.range.start.line)).to.deep.equal([6]);
+      expect(ds[0].relatedInformation?.map((r) => r.location.range.start.line)).to.deep.equal([8, 7]);
+    });
     it('is switched off by its setting', () => {
       expect(kernel(lines(...setup, '  la a1, root', '  sd a0, 8(a1)', '  ret', ...data), { 'pt-store-fence': false })).to.deep.equal([]);
     });
