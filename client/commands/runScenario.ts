@@ -95,8 +95,9 @@ export async function runScenario(extensionUri: vscode.Uri, output: vscode.Outpu
   output.appendLine(summary);
   if (result?.status === 'pass') void vscode.window.showInformationMessage(summary);
   else {
-    const choice = await vscode.window.showErrorMessage(`${summary}${count ? ` (${count} problem${count === 1 ? '' : 's'})` : ''}`, 'Show Output');
-    if (choice) output.show(true);
+    // Not awaited: the command's result must not wait for the user to dismiss a notification.
+    void vscode.window.showErrorMessage(`${summary}${count ? ` (${count} problem${count === 1 ? '' : 's'})` : ''}`, 'Show Output')
+      .then((choice) => { if (choice) output.show(true); });
   }
   return { exitCode: code, result, diagnostics: count };
 }

@@ -25,8 +25,8 @@ export async function verifyCallback(client: LanguageClient | undefined, output:
   if (r.accepted) void vscode.window.showInformationMessage(verdict);
   else {
     const first = r.messages[0] ? ` ${r.messages[0]}` : '';
-    const choice = await vscode.window.showErrorMessage(`${verdict}.${first}`, 'Show Output');
-    if (choice) output.show(true);
+    // Not awaited: the command's result must not wait for the user to dismiss a notification.
+    void vscode.window.showErrorMessage(`${verdict}.${first}`, 'Show Output').then((choice) => { if (choice) output.show(true); });
   }
   return r;
 }

@@ -2,8 +2,10 @@
  * Makes F5 work on an open `.S`, `.hcb` or scenario file without a launch.json, offers the
  * initial configurations, and lists the workspace's scenarios as dynamic configurations.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveLaunch, type LaunchConfig } from '../model/launch';
+import { programKind, resolveLaunch, scenarioFor, type LaunchConfig } from '../model/launch';
 import { DEBUG_TYPE } from '../session';
 
 export class HyperlabConfigurationProvider implements vscode.DebugConfigurationProvider {
@@ -19,7 +21,22 @@ export class HyperlabConfigurationProvider implements vscode.DebugConfigurationP
       void vscode.window.showErrorMessage(r.error);
       return undefined; // cancels the launch; the message says what to do
     }
+    const filledFromEditor = active !== undefined && r.config.program === active.fileName;
+    const kind = active ? programKind(active.fileName, active.languageId) : null;
+    if (filledFromEditor && active && (kind === 'assembly' || kind === 'callback')) {
+      const scenario = scenarioFor(active.fileName, scenariosNextTo(active.fileName));
+      if (scenario) return { ...r.config, program: scenario, name: `HyperLab: ${path.basename(scenario)}` };
+    }
     return r.config;
+  }
+}
+
+function scenariosNextTo(file: string): { path: string; text: string }[] {
+  const dir = path.dirname(file);
+  try {
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.hlab.json')).map((f) => ({ path: path.join(dir, f), text: fs.readFileSync(path.join(dir, f), 'utf8') }));
+  } catch {
+    return []; // an unreadable folder: debug the file itself
   }
 }
 

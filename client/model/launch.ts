@@ -55,3 +55,15 @@ export function resolveLaunch(config: Partial<LaunchConfig>, active?: { fileName
   }
   return { ok: true, config: out };
 }
+
+/**
+ * A `.S` or `.hcb` file is usually one part of a scenario (several sources, a VM around it):
+ * debugging it alone fails to link. When exactly one scenario next to it names the file, F5
+ * debugs that scenario instead; otherwise the file itself.
+ */
+export function scenarioFor(fileName: string, scenarios: readonly { path: string; text: string }[]): string | null {
+  const base = fileName.split(/[\\/]/).pop() ?? fileName;
+  const quoted = new RegExp(`"(?:[^"]*[\\\\/])?${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`);
+  const naming = scenarios.filter((s) => quoted.test(s.text));
+  return naming.length === 1 ? naming[0].path : null;
+}

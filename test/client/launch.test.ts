@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkScenarioName, copyExample, listExamples, renameScenario } from '../../client/model/examples';
-import { programKind, resolveLaunch } from '../../client/model/launch';
+import { programKind, resolveLaunch, scenarioFor } from '../../client/model/launch';
 import { parseFromWebview } from '../../client/webviews/messages';
 
 const examplesRoot = new URL('../../examples', import.meta.url).pathname;
@@ -34,6 +34,18 @@ describe('client/model/launch', () => {
     assert.match(attach.ok ? '' : attach.error, /only launch/);
     const engine = resolveLaunch({ type: 'hyperlab', request: 'launch', name: 'a', program: 'p.S', engine: 'jit' as 'compiled' });
     assert.match(engine.ok ? '' : engine.error, /"engine"/);
+  });
+});
+
+describe('client/model/launch scenarioFor', () => {
+  it('debugs the one scenario that names the file, else the file itself', () => {
+    const hello = { path: '/w/hello.hlab.json', text: '{ "program": { "code": { "sources": ["hello.S", "htif.S"] } } }' };
+    const other = { path: '/w/other.hlab.json', text: '{ "vms": [{ "sources": ["sub/guest.S"] }] }' };
+    assert.equal(scenarioFor('/w/htif.S', [hello, other]), '/w/hello.hlab.json');
+    assert.equal(scenarioFor('/w/sub/guest.S', [hello, other]), '/w/other.hlab.json');
+    assert.equal(scenarioFor('/w/ohtif.S', [hello]), null, 'a longer name that ends the same is not the file');
+    assert.equal(scenarioFor('/w/x.S', [hello, { ...hello, path: '/w/copy.hlab.json' }]), null);
+    assert.equal(scenarioFor('/w/hello.S', [hello, { ...hello, path: '/w/copy.hlab.json' }]), null, 'two scenarios name it: ambiguous');
   });
 });
 
