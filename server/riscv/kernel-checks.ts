@@ -200,7 +200,8 @@ function previousPrivilege(sec: FlowSection, xret: FlowInsn, flow: FlowUnit, fac
     const label = names.find((n) => !n.includes('\u0002')) ?? names[0];
     const def = label === undefined ? undefined : flow.unit.symbols.get(label);
     if (!def || label === undefined) return { range: i.range, message: `a path starts here (${where(i)})` };
-    return { range: def.range, message: `a path enters at '${label.split('\u0002')[0]}' (line ${def.range.line})` };
+    const at = def.range.file === xret.range.file ? `line ${def.range.line}` : `${def.range.file.split('/').pop()}:${def.range.line}`;
+    return { range: def.range, message: `a path enters at '${label.split('\u0002')[0]}' (${at})` };
   };
   const checkEntry = (i: FlowInsn): RelatedInformation | undefined => {
     const names = sec.labels.get(i.index) ?? [];
