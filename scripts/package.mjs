@@ -9,7 +9,7 @@
 //   --skip-license              no LICENSE file yet (package.json says MIT); vsce would prompt;
 //   --no-rewrite-relative-links README links stay relative (vsce would need a repository URL).
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -25,6 +25,21 @@ if (missing.length > 0) {
 }
 
 const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+// Every bundle but the benchmark must be in the package: a new build entry that .vscodeignore
+// does not name yet would otherwise be left out silently.
+const listed = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
+const packaged = new Set(listed.stdout.split('\n').map((l) => l.trim()));
+const bundles = readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.js') && f !== 'bench.js').map((f) => `dist/${f}`);
+const left = bundles.filter((b) => !packaged.has(b));
+if (listed.status !== 0 || left.length > 0) {
+  console.error(`package: not in the package: ${left.join(', ') || '(vsce ls failed)'} — add them to .vscodeignore's allow-list`);
+  process.exit(1);
+}
+if (packaged.has('dist/bench.js')) {
+  console.error('package: dist/bench.js should not be packaged');
+  process.exit(1);
+}
+
 const args = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {

@@ -3,7 +3,7 @@
 // group so it and everything it spawns can be ended together), Chromium through playwright-core,
 // and a fresh-enough hyperlab.vsix. Plain Node (no TypeScript) so it runs before anything is built.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,17 @@ export function ensureVsix(log, { force = false } = {}) {
   for (const line of `${r.stdout}${r.stderr}`.trim().split('\n')) if (line) log(`  ${line}`);
   if (r.status !== 0) throw new Error('npm run package failed');
   return vsix;
+}
+
+/**
+ * A throwaway copy of the test workspace (test/vscode/fixtures and examples/, in the same
+ * relative layout as in the repository): whatever the tests edit, save or create in it — on
+ * purpose or by a stray keystroke — never reaches the repository. The caller removes `dir`.
+ */
+export function copyTestWorkspace(name) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `hyperlab-${name}-workspace-`));
+  for (const part of ['examples', path.join('test', 'vscode', 'fixtures')]) cpSync(path.join(repoRoot, part), path.join(dir, part), { recursive: true });
+  return { dir, workspaceFile: path.join(dir, 'test', 'vscode', 'fixtures', 'hyperlab-tests.code-workspace') };
 }
 
 /** A TCP port free right now on 127.0.0.1. */

@@ -13,17 +13,15 @@
 //          --repackage       package even when hyperlab.vsix looks fresh
 //          --vsix FILE       test this .vsix instead of packaging the repository
 //          --keep            keep the temp profiles (code-server logs) for inspection
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format } from 'node:util';
 import { parseArgs } from 'node:util';
 import { bundleSuite } from './bundle-suite.mjs';
-import { ensureTestEnv, ensureVsix, freePort, installVsix, launchChromium, makeProfile, removeProfile, repoRoot, startCodeServer } from './env.mjs';
+import { copyTestWorkspace, ensureTestEnv, ensureVsix, freePort, installVsix, launchChromium, makeProfile, removeProfile, repoRoot, startCodeServer } from './env.mjs';
 import { runUiTests } from './ui.mjs';
 
 const SUITE_TIMEOUT_MS = 300_000;
-const WORKSPACE_FILE = path.join('test', 'vscode', 'fixtures', 'hyperlab-tests.code-workspace');
 const artifacts = path.join(repoRoot, '.test-artifacts', 'vscode');
 
 const { values: opts } = parseArgs({
@@ -66,16 +64,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 let passed = 0;
 let failed = 0;
 
-/**
- * A throwaway copy of the test workspace (test/vscode/fixtures and examples/, the same relative
- * layout as in the repository): whatever the tests edit, save or create in it — on purpose or by
- * a stray keystroke — never reaches the repository.
- */
 function workspaceCopy(name) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `hyperlab-${name}-workspace-`));
+  const { workspaceFile, dir } = copyTestWorkspace(name);
   cleanups.push(() => (opts.keep ? log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
-  for (const part of ['examples', path.join('test', 'vscode', 'fixtures')]) cpSync(path.join(repoRoot, part), path.join(dir, part), { recursive: true });
-  return path.join(dir, WORKSPACE_FILE);
+  return workspaceFile;
 }
 
 /** Starts a code-server on a fresh profile with the .vsix installed. */
@@ -104,16 +96,21 @@ async function runSuite(env, vsix) {
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
   let counts;
+  let inSuite = false;
   const lines = [];
   let resolveExit;
   const exited = new Promise((resolve) => (resolveExit = resolve));
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const text = format(...(Array.isArray(args) ? args : [args]));
-    lines.push(text);
-    // The suite's index prints one machine-readable summary line; everything else is mocha's.
+    lines.push(`[${type}] ${text}`);
+    // Between the suite's start marker and its summary line the output is mocha's: shown. The
+    // rest is the workbench's own log: kept in the artifacts (shown only when the suite never ran).
     const m = /^HYPERLAB-SUITE (\{.*\})$/.exec(text);
-    if (m) counts = JSON.parse(m[1]);
-    else for (const line of text.split('\n')) console.log(`  ${line}`);
+    if (text === 'HYPERLAB-SUITE-START') inSuite = true;
+    else if (m) {
+      counts = JSON.parse(m[1]);
+      inSuite = false;
+    } else if (inSuite) for (const line of text.split('\n')) console.log(`  ${line}`);
   });
   await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
   const remote = (p) => `vscode-remote://127.0.0.1:${new URL(server.url).port}${p}`;
@@ -127,6 +124,7 @@ async function runSuite(env, vsix) {
   await page.goto(url);
   const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), SUITE_TIMEOUT_MS))]);
   log(`suite: extension host exited with ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  writeFileSync(path.join(artifacts, 'suite-workbench.log'), `${lines.join('\n')}\n`);
   if (code === 'timeout') {
     await page.screenshot({ path: path.join(artifacts, 'suite-timeout.png') }).catch(() => {});
     return { passed: counts?.passed ?? 0, failed: (counts?.failed ?? 0) + 1, note: `no exit within ${SUITE_TIMEOUT_MS / 1000} s` };
