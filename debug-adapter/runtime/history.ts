@@ -8,12 +8,14 @@
  * handler), so a stop is identified by its position plus the hart and pc that were next.
  *
  * Checkpoint policy (how memory stays bounded): a checkpoint is taken every `interval`
- * instructions while running forward; older ones are thinned so that the spacing between kept
- * checkpoints grows with their age (a checkpoint `age` instructions old is kept only if it lies
- * at least max(interval, age / DENSITY) after the next older one kept). That keeps
- * O(DENSITY × log(history / interval)) checkpoints — about 100 after 10^9 instructions — with
- * reverse steps near the present replaying at most `interval` instructions. The snapshot store
- * also caps the RAM copies (maxBytes) and drops the oldest beyond it.
+ * instructions while running forward, and every `fine` (= interval / 16) instructions while
+ * re-executing to go backwards; older ones are thinned so that the spacing between kept
+ * checkpoints grows with their age (a checkpoint `age` instructions older than the newest is
+ * kept only if it lies at least max(fine, age / DENSITY) after the next older one kept). That
+ * keeps O(DENSITY × log(history / fine)) checkpoints — a little over 100 after 10^9
+ * instructions — and each holds only the RAM pages written after it (copy-on-write). A reverse
+ * step replays at most `interval` instructions, and `fine` once it has been near there. The
+ * snapshot store also caps the RAM copies (maxBytes) and drops the oldest beyond it.
  */
 import type { Machine } from '../../simulator/machine';
 import { SnapshotStore, type Snapshot } from '../../simulator/snapshot';
@@ -27,7 +29,14 @@ export class History {
   private readonly store: SnapshotStore;
   private checkpoints: Checkpoint[] = [];
 
+  /**
+   * Spacing of the checkpoints re-execution leaves behind when going backwards (interval / 16),
+   * so that the next reverse step near there replays little.
+   */
+  readonly fine: bigint;
+
   constructor(machine: Machine, readonly interval: bigint = 200_000n, maxBytes = 128 * 1024 * 1024) {
+    this.fine = interval / 16n > 1000n ? interval / 16n : interval < 1000n ? interval : 1000n;
     this.store = new SnapshotStore(machine, { maxSnapshots: 10_000, maxBytes });
   }
 
@@ -89,7 +98,7 @@ export class History {
     for (let i = 1; i < cs.length - 1; i++) {
       const c = cs[i];
       const age = now - c.position;
-      const spacing = age / BigInt(DENSITY) > this.interval ? age / BigInt(DENSITY) : this.interval;
+      const spacing = age / BigInt(DENSITY) > this.fine ? age / BigInt(DENSITY) : this.fine;
       if (c.position - keep[keep.length - 1].position >= spacing) keep.push(c);
       else this.store.drop(c.snapshot);
     }

@@ -137,6 +137,8 @@ export class Runtime extends EventEmitter {
   private instructionBps: CodeBreakpoint[] = [];
   private dataBps: DataBreakpoint[] = [];
   private readonly byAddress = new Map<number, CodeBreakpoint[]>();
+  /** The breakpoint addresses the code caches were last invalidated for. */
+  private breakpointAddresses = new Set<number>();
   private readonly exceptionFilters = new Map<string, { filter: ExceptionFilter; condition?: string }>();
   private readonly conditionEvaluator: ConditionEvaluator;
   private outputBuffer = '';
@@ -293,12 +295,45 @@ export class Runtime extends EventEmitter {
 
   private refreshHookAddresses(): void {
     const set = new Set(this.byAddress.keys());
-    if (this.mode.kind === 'run' && this.mode.temp !== undefined) set.add(this.mode.temp.address);
-    const old = this.hook.addresses;
+    const old = this.breakpointAddresses;
+    const temp = this.mode.kind === 'run' ? this.mode.temp?.address : undefined;
+    // A step's return address follows a jal/jalr, which always ends a compiled block: it is a
+    // block entry already, so adding it needs no code-cache invalidation.
+    const all = temp === undefined || set.has(temp) ? set : new Set([...set, temp]);
+    if (all.size !== this.hook.addresses.size || [...all].some((a) => !this.hook.addresses.has(a))) this.hook.addresses = all;
     if (old.size === set.size && [...set].every((a) => old.has(a))) return;
-    this.hook.addresses = set;
-    // Blocks compiled across a new address must go (hart.ts: blocks end before hook addresses).
-    for (const h of this.program.machine.harts) h.flushCodeCache();
+    this.breakpointAddresses = set;
+    // Blocks compiled across an added or removed address must go (hart.ts: blocks end before
+    // hook addresses). Blocks never cross a page: dropping the code of that physical page is
+    // enough when the address translates; else every hart's code cache goes.
+    const changed = [...set].filter((a) => !old.has(a)).concat([...old].filter((a) => !set.has(a)));
+    const pages = this.physicalPages(changed);
+    for (const h of this.program.machine.harts) {
+      if (pages === undefined) h.flushCodeCache();
+      else for (const p of pages) h.invalidatePage(p);
+    }
+  }
+
+  /** RAM page indexes holding code at these addresses for every thread, or undefined when one does not translate. */
+  private physicalPages(addresses: readonly number[]): Set<number> | undefined {
+    const ram = this.program.machine.bus.ram;
+    const pages = new Set<number>();
+    for (const a of addresses) {
+      for (const t of this.threads.threads) {
+        let pa: bigint;
+        try {
+          const r = debugTranslate(this.target, resolveThread(this.target, this.threads.context(t)), BigInt.asUintN(64, BigInt(a)), 'virtual');
+          if ('error' in r) return undefined;
+          pa = r.pa;
+        } catch {
+          return undefined;
+        }
+        const o = Number(pa) - ram.base;
+        if (o < 0 || o >= ram.size) return undefined;
+        pages.add(o >>> 12);
+      }
+    }
+    return pages;
   }
 
   // ------------------------------------------------------------------ the hook ----------------
@@ -497,12 +532,13 @@ export class Runtime extends EventEmitter {
    * Runs forward in slices until a stop: breakpoints, exceptions, the end, or a pause. Yields to
    * the event loop between slices (pause requests and other requests are served meanwhile).
    */
-  private async runForward(mode: Mode): Promise<{ stop?: StopInfo; ended?: RunResult; paused?: boolean }> {
+  private async runForward(mode: Mode, until?: bigint): Promise<{ stop?: StopInfo; ended?: RunResult; paused?: boolean }> {
     let lastProgress = Date.now();
     for (;;) {
-      if (this.pauseRequested) { this.pauseRequested = false; return { paused: true }; }
+      if (this.pauseRequested || (until !== undefined && this.position >= until)) { this.pauseRequested = false; return { paused: true }; }
       const toCheckpoint = this.history.interval - (this.position - this.history.newest);
-      const n = BigInt(this.slice) < toCheckpoint ? BigInt(this.slice) : toCheckpoint > 0n ? toCheckpoint : 1n;
+      let n = BigInt(this.slice) < toCheckpoint ? BigInt(this.slice) : toCheckpoint > 0n ? toCheckpoint : 1n;
+      if (until !== undefined && until - this.position < n) n = until - this.position;
       const t0 = performance.now();
       const { result, stop } = this.runOnce(mode, n);
       const dt = performance.now() - t0;
@@ -530,8 +566,8 @@ export class Runtime extends EventEmitter {
     }
   }
 
-  private async forwardTo(mode: Mode): Promise<StopInfo | 'ended'> {
-    const r = await this.runForward(mode);
+  private async forwardTo(mode: Mode, until?: bigint): Promise<StopInfo | 'ended'> {
+    const r = await this.runForward(mode, until);
     if (r.stop !== undefined) return r.stop;
     if (r.ended !== undefined) { this.endWith(r.ended); return 'ended'; }
     return { reason: 'pause', threadId: this.stoppedThread };
@@ -543,9 +579,10 @@ export class Runtime extends EventEmitter {
     this.continue();
   }
 
-  continue(): void {
+  /** Runs until a stop; with `until`, also stops (as a pause) once that many instructions have run since launch. */
+  continue(until?: bigint): void {
     if (this.ended) { this.emit('ended'); return; }
-    void this.drive(() => this.forwardTo({ kind: 'run', collect: false }));
+    void this.drive(() => this.forwardTo({ kind: 'run', collect: false }, until));
   }
 
   pause(): void {
@@ -642,47 +679,63 @@ export class Runtime extends EventEmitter {
     this.ended = false;
   }
 
-  /** The boundaries at `position`: the one right after its last retirement, then each trap taken before the next retirement. */
-  private boundariesAt(position: bigint): Place[] {
-    this.limitPlace(position);
-    const out: Place[] = [this.place()];
-    this.replaying = true;
-    try {
-      for (let i = 0; i < 1000; i++) {
-        const { result, stop } = this.runOnce({ kind: 'next', first: true }, 1n);
-        if (stop === undefined || result.instret > 0n) break;
-        out.push(this.place());
-      }
-    } finally {
-      this.replaying = false;
-    }
-    return out;
-  }
-
-  /** The place a quiet re-execution to `position` reaches (right after the position-th retirement). */
-  private limitPlace(position: bigint): Place {
+  /** Re-executes quietly from the newest checkpoint at or before `position` up to it (right after its last retirement). */
+  private replayTo(position: bigint): void {
     this.replaying = true;
     try {
       this.position = this.history.restoreBefore(position);
+      const fine = this.history.fine;
       while (this.position < position) {
-        const { result } = this.runOnce({ kind: 'quiet' }, position - this.position);
+        // The last stretch in pieces of `fine` instructions, leaving checkpoints: the next reverse
+        // steps nearby replay little.
+        const left = position - this.position;
+        const n = left > 4n * fine ? left - 4n * fine : left < fine ? left : fine;
+        const { result } = this.runOnce({ kind: 'quiet' }, n);
         if (result.instret === 0n) break;
+        if (this.position - this.history.newest >= fine && position - this.position < 4n * fine) this.history.capture(this.position);
       }
     } finally {
       this.replaying = false;
     }
-    return this.place();
   }
 
-  /** The machine's previous boundary before `here`, or undefined at the very start. */
+  /**
+   * One quiet move to the next boundary of the machine: the next instruction retires, or a trap
+   * is taken first (a new boundary at the same position). Returns whether it retired.
+   */
+  private nextBoundary(): boolean {
+    this.replaying = true;
+    try {
+      const { result } = this.runOnce({ kind: 'next', first: true }, 1n);
+      return result.instret > 0n;
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /**
+   * The machine's previous boundary before `here` (undefined at the very start), left as the
+   * current state. One re-execution in the usual case: replay to position p-1, checkpoint there,
+   * walk boundary by boundary to `here`, and come back to the one before it (from the checkpoint).
+   */
   private previousPlace(here: Place): Place | undefined {
     const same = (a: Place, b: Place): boolean => a.position === b.position && a.pcs.every((p, i) => p === b.pcs[i]);
-    const at = this.boundariesAt(here.position);
-    const k = at.findIndex((p) => same(p, here));
-    if (k > 0) return at[k - 1];
-    if (here.position === 0n) return undefined;
-    const before = this.boundariesAt(here.position - 1n);
-    return before[before.length - 1];
+    const from = here.position > 0n ? here.position - 1n : 0n;
+    this.replayTo(from);
+    this.history.capture(this.position);
+    const walked: Place[] = [this.place()];
+    if (!same(walked[0], here)) {
+      for (let i = 0; i < 10_000; i++) {
+        this.nextBoundary();
+        const p = this.place();
+        if (same(p, here)) break;
+        if (p.position > here.position) throw new Error(`re-execution diverged: position ${here.position} was not found again`);
+        walked.push(p);
+      }
+    } else return undefined;
+    const prev = walked[walked.length - 1];
+    this.goTo(prev);
+    return prev;
   }
 
   stepBack(threadId: number, granularity: Granularity): void {
@@ -695,7 +748,6 @@ export class Runtime extends EventEmitter {
       for (let i = 0; i < (granularity === 'line' ? MAX_BACK_LINE_STEPS : 1); i++) {
         const prev = this.previousPlace(cur);
         if (prev === undefined) break;
-        this.goTo(prev);
         cur = prev;
         moved = true;
         if (granularity === 'instruction') break;
