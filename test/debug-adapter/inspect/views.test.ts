@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { eventContext, type Vcpu } from '../../../simulator/hypervisor';
 import { CSR } from '../../../simulator/riscv/hart/csr';
 import { E_S1BARE } from '../../../simulator/riscv/mmu/tlb';
-import { InspectError, callbacks, interrupts, machineSummary, pageTable, tlbEntries, trace, translate } from '../../../debug-adapter/inspect';
+import { InspectError, callbacks, interrupts, machineSummary, pageTable, tlbEntries, trace, traceRecord, translate } from '../../../debug-adapter/inspect';
 import { resolveThread } from '../../../debug-adapter/inspect/thread';
 import { walk } from '../../../debug-adapter/inspect/walk';
 import { EXAMPLES, build } from './helpers';
@@ -201,5 +201,15 @@ describe('inspect: views', () => {
     assert.equal(few.until, all[3].time);
     assert.throws(() => trace(t, { kinds: ['nonsense'] }), /unknown trace kind/);
     assert.throws(() => trace(t, { limit: -2 }), /bad limit/);
+  });
+
+  it('traceRecord: every bigint becomes Hex, lists of addresses and diagnostics become strings', () => {
+    assert.deepEqual(traceRecord({ kind: 'trampoline-patch', time: 5, hart: 1, site: 0xffffffc000001000n, mode: 'inline', targets: [0x80000000n, 0x10n] }),
+      { kind: 'trampoline-patch', time: 5, hart: 1, site: '0xffffffc000001000', mode: 'inline', targets: ['0x80000000', '0x10'] });
+    assert.deepEqual(traceRecord({
+      kind: 'callback-rejected', time: 7, hart: 0, vm: 'v', callback: 'x.hcb',
+      diagnostics: [{ severity: 'error', message: 'r1 may be null', code: 'null', range: { file: 'x.hcb', line: 3, column: 5, endLine: 3, endColumn: 9 } }],
+    }), { kind: 'callback-rejected', time: 7, hart: 0, vm: 'v', callback: 'x.hcb', diagnostics: ['x.hcb:3:5: error: r1 may be null'] });
+    assert.deepEqual(traceRecord({ kind: 'callback-run', time: 1, hart: 0, callback: 'c', event: 'page-reclaim', instructions: 3, cycles: 9, result: (1n << 64n) - 1n }).result, '0xffffffffffffffff');
   });
 });
