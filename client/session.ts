@@ -77,6 +77,7 @@ export class HyperlabSessions implements vscode.Disposable {
   }
 
   private setPhase(p: SessionPhase): void {
+    if (p === this.phaseValue) return; // stateChanged arrives several times a second
     this.phaseValue = p;
     void vscode.commands.executeCommand('setContext', 'hyperlab.hasState', p !== 'none');
     void vscode.commands.executeCommand('setContext', 'hyperlab.sessionActive', p === 'running' || p === 'stopped');
