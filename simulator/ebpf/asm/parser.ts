@@ -385,13 +385,8 @@ class LineParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.kernel) },
       ],
     });
-    return this.ACTION(() => {
-      const out: ParsedInsn = { insn, syntax };
-      if (this.fixup) out.fixup = this.fixup;
-      if (this.callName) out.callName = this.callName;
-      if (this.mapRef) out.mapRef = this.mapRef;
-      return out;
-    });
+    // every field present (undefined when unused): one object shape for every instruction
+    return this.ACTION((): ParsedInsn => ({ insn, syntax, fixup: this.fixup, callName: this.callName, mapRef: this.mapRef }));
   });
 
   // ---- operands shared by both syntaxes -------------------------------------------------------------
