@@ -1,15 +1,24 @@
 /**
- * When diagnostics run. Quick ones run for the latest version of a document `QUICK_DELAY_MS`
- * after the last change (the connection hands over one message per turn of the event loop, so a
- * burst of changes would otherwise cost one run each), but never later than `QUICK_MAX_WAIT_MS`
- * after the first change of a burst. Slow ones (the verifier) run
- * `debounceMs` after the last change, in the slow runner; at most one job per document is in
- * flight, a newer version cancels it, and a result for any version but the current one is dropped.
- * Every publication carries the document version it describes.
+ * When diagnostics run, and where.
+ *
+ * Quick diagnostics run for the latest version of a document `QUICK_DELAY_MS` after the last
+ * change (the connection hands over one message per turn of the event loop, so a burst of
+ * changes would otherwise cost one run each), never later than `QUICK_MAX_WAIT_MS` after the
+ * first change of a burst. They run on the main thread, unless the document's last run took more
+ * than `OFFLOAD_QUICK_MS`: then they move to the worker (one run in flight per document, the
+ * latest version next), so that typing in a very large file never stalls the server.
+ *
+ * Slow diagnostics (the verifier) run `debounceMs` after the last change, in the worker; at most
+ * one job per document is in flight, a newer version cancels it.
+ *
+ * A result for any version but the current one is dropped. Every publication carries the
+ * document version it describes: the quick diagnostics of that version, plus the slow ones once
+ * they exist for that same version.
  */
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LanguageContext } from '../language';
+import type { SlowJob } from '../slow/protocol';
 import type { SlowHandle, SlowRunner } from '../slow/runner';
 import { roleOf } from './fileKinds';
 import { guard, type Logger } from './guard';
@@ -18,17 +27,23 @@ import type { WorkspaceIndex } from './workspace';
 
 const QUICK_DELAY_MS = 2;
 const QUICK_MAX_WAIT_MS = 40;
+const OFFLOAD_QUICK_MS = 150;
 
 interface DocState {
   quick: Diagnostic[];
   slow: Diagnostic[];
-  /** Version the slow diagnostics describe (-1: none). */
+  /** Versions the quick and slow diagnostics describe (-1: none). */
+  quickVersion: number;
   slowVersion: number;
   quickTimer?: NodeJS.Timeout;
   /** When the first change still waiting for quick diagnostics arrived. */
   quickSince: number;
+  /** Duration of the last quick run (main thread or worker). */
+  quickCost: number;
+  quickInflight?: SlowHandle;
+  quickAgain: boolean;
   slowTimer?: NodeJS.Timeout;
-  inflight?: { version: number; handle: SlowHandle };
+  slowInflight?: SlowHandle;
 }
 
 export class DiagnosticsScheduler {
@@ -48,11 +63,7 @@ export class DiagnosticsScheduler {
   /** The document changed (or opened): schedule both kinds. */
   changed(uri: string): void {
     const st = this.state(uri);
-    if (st.slowVersion !== this.document(uri)?.version) {
-      st.slow = [];
-      st.slowVersion = -1;
-    }
-    st.inflight?.handle.cancel();
+    st.slowInflight?.cancel();
     const now = performance.now();
     if (!st.quickTimer) st.quickSince = now;
     if (!st.quickTimer || now - st.quickSince < QUICK_MAX_WAIT_MS) {
@@ -68,7 +79,7 @@ export class DiagnosticsScheduler {
     if (st) {
       if (st.quickTimer) clearTimeout(st.quickTimer);
       if (st.slowTimer) clearTimeout(st.slowTimer);
-      st.inflight?.handle.cancel();
+      st.slowInflight?.cancel();
       this.docs.delete(uri);
     }
     this.connection.sendDiagnostics({ uri, diagnostics: [] });
@@ -86,10 +97,28 @@ export class DiagnosticsScheduler {
   private state(uri: string): DocState {
     let st = this.docs.get(uri);
     if (!st) {
-      st = { quick: [], slow: [], slowVersion: -1, quickSince: 0 };
+      st = { quick: [], slow: [], quickVersion: -1, slowVersion: -1, quickSince: 0, quickCost: 0, quickAgain: false };
       this.docs.set(uri, st);
     }
     return st;
+  }
+
+  private job(kind: SlowJob['kind'], uri: string, doc: TextDocument): SlowJob | undefined {
+    const role = roleOf(uri, doc.languageId);
+    if (!role) return undefined;
+    const ctx = this.context();
+    return {
+      kind,
+      uri,
+      role,
+      clientLanguageId: doc.languageId,
+      version: doc.version,
+      text: doc.getText(),
+      settings: ctx.settings,
+      openTexts: this.workspace.openTexts().filter(([u]) => u !== uri),
+      diskUris: this.workspace.diskUris(),
+      generation: this.workspace.generation,
+    };
   }
 
   private runQuick(uri: string): void {
@@ -99,8 +128,43 @@ export class DiagnosticsScheduler {
     st.quickTimer = undefined;
     const lang = this.registry.forRole(roleOf(uri, doc.languageId));
     if (!lang) return;
-    st.quick = guard(this.log, `${lang.languageId} quick diagnostics`, [], () => lang.quickDiagnostics(doc, this.context()));
-    this.publish(uri, doc.version);
+    if (st.quickCost > OFFLOAD_QUICK_MS && this.runner.kind === 'worker') {
+      this.runQuickInWorker(uri, st, doc);
+      return;
+    }
+    const t0 = performance.now();
+    const diagnostics = guard(this.log, `${lang.languageId} quick diagnostics`, [], () => lang.quickDiagnostics(doc, this.context()));
+    st.quickCost = performance.now() - t0;
+    this.setQuick(uri, st, doc.version, diagnostics);
+  }
+
+  private runQuickInWorker(uri: string, st: DocState, doc: TextDocument): void {
+    if (st.quickInflight) {
+      st.quickAgain = true;
+      return;
+    }
+    const job = this.job('quick', uri, doc);
+    if (!job) return;
+    const handle = this.runner.run(job);
+    st.quickInflight = handle;
+    void handle.result.then((r) => {
+      st.quickInflight = undefined;
+      if (this.docs.get(uri) !== st) return;
+      if (r) {
+        st.quickCost = r.millis;
+        if (this.document(uri)?.version === job.version) this.setQuick(uri, st, job.version, r.diagnostics);
+      }
+      if (st.quickAgain) {
+        st.quickAgain = false;
+        this.runQuick(uri);
+      }
+    });
+  }
+
+  private setQuick(uri: string, st: DocState, version: number, diagnostics: Diagnostic[]): void {
+    st.quick = diagnostics;
+    st.quickVersion = version;
+    this.publish(uri, version);
   }
 
   private runSlow(uri: string): void {
@@ -108,45 +172,36 @@ export class DiagnosticsScheduler {
     const doc = this.document(uri);
     if (!st || !doc) return;
     st.slowTimer = undefined;
-    const role = roleOf(uri, doc.languageId);
-    const lang = this.registry.forRole(role);
-    if (!role || !lang?.slowDiagnostics) return;
-    if (st.inflight) {
+    const lang = this.registry.forRole(roleOf(uri, doc.languageId));
+    if (!lang?.slowDiagnostics) return;
+    if (st.slowInflight) {
       // one job per document: try again once the running (now cancelled) one is done
-      void st.inflight.handle.result.then(() => {
+      void st.slowInflight.result.then(() => {
         if (!st.slowTimer && this.docs.get(uri) === st) st.slowTimer = setTimeout(() => this.runSlow(uri), 0);
       });
       return;
     }
-    const version = doc.version;
-    const ctx = this.context();
-    const handle = this.runner.run({
-      uri,
-      role,
-      clientLanguageId: doc.languageId,
-      version,
-      text: doc.getText(),
-      settings: ctx.settings,
-      openTexts: this.workspace.openTexts().filter(([u]) => u !== uri),
-      diskUris: this.workspace.diskUris(),
-      generation: this.workspace.generation,
-    });
-    st.inflight = { version, handle };
-    void handle.result.then((diagnostics) => {
-      if (st.inflight?.handle === handle) st.inflight = undefined;
+    const job = this.job('slow', uri, doc);
+    if (!job) return;
+    const handle = this.runner.run(job);
+    st.slowInflight = handle;
+    void handle.result.then((r) => {
+      if (st.slowInflight === handle) st.slowInflight = undefined;
       if (this.docs.get(uri) !== st) return;
       // stale: the document moved on while the job ran
-      if (!diagnostics || this.document(uri)?.version !== version) return;
-      st.slow = diagnostics;
-      st.slowVersion = version;
-      this.publish(uri, version);
+      if (!r || this.document(uri)?.version !== job.version) return;
+      st.slow = r.diagnostics;
+      st.slowVersion = job.version;
+      this.publish(uri, job.version);
     });
   }
 
+  /** Publishes what is known of `version`: nothing stale is ever shown at shifted positions. */
   private publish(uri: string, version: number): void {
     const st = this.docs.get(uri);
     if (!st) return;
+    const quick = st.quickVersion === version ? st.quick : [];
     const slow = st.slowVersion === version ? st.slow : [];
-    this.connection.sendDiagnostics({ uri, version, diagnostics: [...st.quick, ...slow] });
+    this.connection.sendDiagnostics({ uri, version, diagnostics: [...quick, ...slow] });
   }
 }

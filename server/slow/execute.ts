@@ -10,7 +10,8 @@ import type { SlowJob } from './protocol';
 
 export async function executeSlowJob(job: SlowJob, registry: LanguageRegistry, token: CancellationToken): Promise<Diagnostic[]> {
   const lang = registry.forRole(job.role);
-  if (!lang?.slowDiagnostics || token.isCancellationRequested) return [];
+  if (!lang || token.isCancellationRequested) return [];
   const doc = TextDocument.create(job.uri, job.clientLanguageId, job.version, job.text);
-  return lang.slowDiagnostics(doc, snapshotContext(job, registry), token);
+  if (job.kind === 'quick') return lang.quickDiagnostics(doc, snapshotContext(job, registry));
+  return lang.slowDiagnostics ? lang.slowDiagnostics(doc, snapshotContext(job, registry), token) : [];
 }

@@ -8,6 +8,8 @@ import type { LanguageSettings } from '../language';
 import type { Role } from '../core/fileKinds';
 
 export interface SlowJob {
+  /** `slow`: the language's slowDiagnostics; `quick`: its quickDiagnostics (offloaded for a big document). */
+  kind: 'quick' | 'slow';
   uri: string;
   role: Role;
   clientLanguageId: string;
@@ -28,5 +30,5 @@ export interface SlowRequest {
 }
 
 export type SlowResponse =
-  | { id: number; diagnostics: Diagnostic[] }
+  | { id: number; diagnostics: Diagnostic[]; millis: number }
   | { id: number; error: string };

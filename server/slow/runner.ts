@@ -15,9 +15,15 @@ import { flagToken } from './context';
 import { executeSlowJob } from './execute';
 import type { SlowJob, SlowRequest, SlowResponse } from './protocol';
 
+export interface SlowResult {
+  diagnostics: Diagnostic[];
+  /** Time the job took where it ran. */
+  millis: number;
+}
+
 export interface SlowHandle {
   /** Resolves with the diagnostics, or undefined when cancelled or failed. */
-  result: Promise<Diagnostic[] | undefined>;
+  result: Promise<SlowResult | undefined>;
   cancel(): void;
 }
 
@@ -42,7 +48,7 @@ function workerBundle(): string | undefined {
 interface Pending {
   id: number;
   flag: Int32Array;
-  resolve(d: Diagnostic[] | undefined): void;
+  resolve(d: SlowResult | undefined): void;
   killTimer?: NodeJS.Timeout;
 }
 
@@ -62,8 +68,8 @@ class WorkerRunner implements SlowRunner {
     const id = this.nextId++;
     const cancel = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancel);
-    let resolve!: (d: Diagnostic[] | undefined) => void;
-    const result = new Promise<Diagnostic[] | undefined>((r) => (resolve = r));
+    let resolve!: (d: SlowResult | undefined) => void;
+    const result = new Promise<SlowResult | undefined>((r) => (resolve = r));
     const entry: Pending = { id, flag, resolve };
     this.pending.set(id, entry);
     this.ensureWorker().postMessage({ id, job, cancel } satisfies SlowRequest);
@@ -101,7 +107,7 @@ class WorkerRunner implements SlowRunner {
     if ('error' in msg) {
       this.log(`slow diagnostics failed: ${msg.error}`);
       p.resolve(undefined);
-    } else p.resolve(Atomics.load(p.flag, 0) ? undefined : msg.diagnostics);
+    } else p.resolve(Atomics.load(p.flag, 0) ? undefined : { diagnostics: msg.diagnostics, millis: msg.millis });
   }
 
   private failAll(): void {
@@ -138,10 +144,11 @@ class InProcessRunner implements SlowRunner {
     const cancel = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancel);
     const token = flagToken(cancel);
-    const result = new Promise<Diagnostic[] | undefined>((resolve) => {
+    const result = new Promise<SlowResult | undefined>((resolve) => {
       setImmediate(() => {
+        const t0 = performance.now();
         executeSlowJob(job, this.registry, token).then(
-          (d) => resolve(token.isCancellationRequested ? undefined : d),
+          (d) => resolve(token.isCancellationRequested ? undefined : { diagnostics: d, millis: performance.now() - t0 }),
           (e: unknown) => {
             this.log(`slow diagnostics failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
             resolve(undefined);

@@ -12,8 +12,9 @@ const registry = createRegistry();
 const port = parentPort;
 if (port) {
   port.on('message', (req: SlowRequest) => {
+    const t0 = performance.now();
     void executeSlowJob(req.job, registry, flagToken(req.cancel)).then(
-      (diagnostics) => port.postMessage({ id: req.id, diagnostics } satisfies SlowResponse),
+      (diagnostics) => port.postMessage({ id: req.id, diagnostics, millis: performance.now() - t0 } satisfies SlowResponse),
       (e: unknown) => port.postMessage({ id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies SlowResponse),
     );
   });
