@@ -102,7 +102,7 @@ describe('language server: core over the protocol', function () {
     it('verifies off the main loop: a hover is answered while a long verification runs', async () => {
       // ~12k instructions of branches: the verifier needs far longer than a hover
       const lines = ['.event tracing', '  r0 = 0', '  r2 = *(u32 *)(r1 + 8)'];
-      for (let k = 0; k < 4000; k++) lines.push(`  if r2 > ${k} goto l${k}`, '  r0 += r2', `l${k}:`, '  r0 &= 0xffff');
+      for (let k = 0; k < 3000; k++) lines.push(`  if r2 > ${k} goto l${k}`, '  r0 += r2', `l${k}:`, '  r0 &= 0xffff');
       lines.push('  exit');
       const heavy = fileUri(join(workspace, 'cb', 'heavy.hcb'));
       const small = fileUri(join(workspace, 'cb', 'bounds.hcb'));
