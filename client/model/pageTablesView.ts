@@ -45,7 +45,9 @@ function tableChildren(req: Requester, args: PageTableArgs, radix: Radix): () =>
       return {
         id: idOf(childArgs),
         ...row,
-        contextValue: n.leaf ? 'pageTableLeaf' : 'pageTableNode',
+        // Nested-table rows cover guest-physical addresses, which "translate address" (a guest
+        // virtual address) cannot start from: they get their own context value, without the action.
+        contextValue: `${args.table === 'nested' ? 'nestedTable' : 'pageTable'}${n.leaf ? 'Leaf' : 'Node'}`,
         icon: n.leaf ? 'file' : 'folder',
         data: { address: n.va, vm: args.vm, table: args.table, vcpu: args.vcpu ?? null },
         ...(n.leaf ? {} : { children: tableChildren(req, childArgs, radix) }),
@@ -60,7 +62,11 @@ function idOf(a: PageTableArgs): string {
 
 export function pageTableNodes(m: MachineSummary, req: Requester, radix: Radix): ViewNode[] {
   if (m.vms.length === 0) {
-    return [leaf('pt/none', 'No VMs in this scenario', 'page tables are listed per VM', { icon: 'info' })];
+    // The bare machine: each hart's own satp table (the adapter takes `vcpu` as the hart then).
+    return m.harts.map((h) => {
+      const args: PageTableArgs = { vm: '', table: 'guest', vcpu: h.id };
+      return { id: idOf(args), label: `Page table · hart ${h.id}`, description: `satp · ${h.mode}`, icon: 'list-tree', contextValue: 'pageTableRoot', data: { address: h.pc, vm: '', table: 'guest', vcpu: null, hart: h.id }, children: tableChildren(req, args, radix) };
+    });
   }
   return m.vms.map((vm) => {
     const tables: ViewNode[] = vm.vcpus.map((v) => {
@@ -68,7 +74,7 @@ export function pageTableNodes(m: MachineSummary, req: Requester, radix: Radix):
       return { id: idOf(args), label: `${TABLE_TITLES.guest} · vCPU ${v.vcpu}`, description: 'vsatp', icon: 'list-tree', contextValue: 'pageTableRoot', data: { address: v.pc, vm: vm.name, table: 'guest', vcpu: v.vcpu }, children: tableChildren(req, args, radix) };
     });
     const nested: PageTableArgs = { vm: vm.name, table: 'nested' };
-    tables.push({ id: idOf(nested), label: TABLE_TITLES.nested, description: 'hgatp', icon: 'list-tree', contextValue: 'pageTableRoot', data: { address: '0x0', vm: vm.name, table: 'nested', vcpu: null }, children: tableChildren(req, nested, radix) });
+    tables.push({ id: idOf(nested), label: TABLE_TITLES.nested, description: 'hgatp', icon: 'list-tree', contextValue: 'nestedTableRoot', data: { address: '0x0', vm: vm.name, table: 'nested', vcpu: null }, children: tableChildren(req, nested, radix) });
     if (/shadow/i.test(vm.paging)) {
       for (const v of vm.vcpus) {
         const args: PageTableArgs = { vm: vm.name, table: 'shadow', vcpu: v.vcpu };

@@ -83,7 +83,7 @@ export class TimelinePanel implements vscode.Disposable {
   private async render(): Promise<void> {
     const w = this.window ?? fullWindow(this.events);
     const scene = timelineScene(this.events, w);
-    const status = `${this.events.length} events${this.truncated ? ` (the first ${EVENT_LIMIT} only)` : ''}, showing ${shortCycles(w.start)} – ${shortCycles(w.end)} cycles${this.sessions.ended ? ' · session ended' : ''}`;
+    const status = `${this.events.length} events${this.truncated ? ` (the first ${EVENT_LIMIT} only)` : ''}, showing ${shortCycles(w.start)} – ${shortCycles(w.end)} cycles${this.sessions.ended ? ' · ended: last state' : ''}`;
     await this.post({ type: 'scene', scene, status });
   }
 

@@ -91,7 +91,7 @@ export class TranslationPanel implements vscode.Disposable {
         ...(chosen.threadId === null ? {} : { threadId: chosen.threadId }),
       });
       const model = diagramModel(t, this.sessions.radix, chosen.label);
-      const status = `${model.title}: TLB ${t.tlb}, ${t.references} memory references${t.fault ? `, fault: ${t.fault}` : ''}${this.sessions.ended ? ' (session ended: last state)' : ''}`;
+      const status = `${model.title}: TLB ${t.tlb}, ${t.references} memory references${t.fault ? `, fault: ${t.fault}` : ''}${this.sessions.ended ? ' (ended: last state)' : ''}`;
       await this.post({ type: 'scene', scene: diagramScene(model), status });
     } catch (e) {
       await this.post({ type: 'error', message: `Cannot translate ${this.target.address}: ${errorText(e)}` });

@@ -64,7 +64,16 @@ describe('client/model views', () => {
     assert.deepEqual(calls[1], { vm: 'vm1', table: 'guest', vcpu: 0, path: [2] });
     assert.equal(level1[0].description, 'L1 · 2 MiB page · vrwx-a-');
     assert.equal(level1[0].contextValue, 'pageTableLeaf');
+    const nestedRoot = await childrenOf(tables[1]);
+    assert.equal(nestedRoot[0].contextValue, 'nestedTableNode', 'no guest-virtual translate action on guest-physical rows');
     assert.equal(level1[0].data?.address, '0x80200000');
+  });
+  it('on the bare machine, page tables are listed per hart (satp)', async () => {
+    const calls: PageTableArgs[] = [];
+    const nodes = pageTableNodes({ ...machine, vms: [] }, fakePageTables(calls), 'hex');
+    assert.deepEqual(nodes.map((n) => `${n.label} | ${n.description}`), ['Page table · hart 0 | satp · VS', 'Page table · hart 1 | satp · HS']);
+    await childrenOf(nodes[1]);
+    assert.deepEqual(calls, [{ vm: '', table: 'guest', vcpu: 1 }]);
   });
   it('a page-table level that cannot be read becomes a row saying why', async () => {
     const calls: PageTableArgs[] = [];
