@@ -12,6 +12,7 @@ import { link } from '../../simulator/riscv/asm/link';
 import { Pass1 } from '../../simulator/riscv/asm/pass1';
 import type { FileUnit } from '../../simulator/riscv/asm/units';
 import type { LinkContext } from './contexts';
+import { expansionProblem } from './expansion-guard';
 
 export type ReadText = (path: string) => string | undefined;
 
@@ -72,6 +73,8 @@ export function buildLink(context: LinkContext, read: ReadText): LinkedBuild {
   const diagnostics: Diagnostic[] = [];
   const units: FileUnit[] = [];
   const missing: string[] = [];
+  const tooLarge = expansionProblem(context.sources, read);
+  if (tooLarge) return { context, units, image: undefined, diagnostics: [tooLarge], missing };
   for (const src of context.sources) {
     const text = read(src);
     if (text === undefined) {

@@ -93,3 +93,27 @@ describe('riscv-guest quick diagnostics', () => {
     for (const g of guests) expect(L.quickDiagnostics(ws.doc(g), ws.ctx), g).to.deep.equal([]);
   });
 });
+
+describe('riscv-guest expansion limits', () => {
+  const quick = (text: string): [number, string, string][] => {
+    const ws = new MemoryWorkspace({ '/w/big.S': text });
+    return L.quickDiagnostics(ws.doc('/w/big.S'), ws.ctx).map((d) => [d.range.start.line, String(d.code), messageText(d.message)]);
+  };
+
+  it('does not assemble nested .rept blocks that multiply past the limit, and says so at the .rept', () => {
+    const t = performance.now();
+    expect(quick(lines('  .rept 1000', '  .rept 1000', '  nop', '  .endr', '  .endr'))).to.deep.equal([
+      [1, 'too-large-to-check', "this .rept repeats its block 1000000 times, over the editor's limit of 100000; the editor does not assemble this link (no assembler diagnostics or kernel checks) — `hyperlab asm` still does"],
+    ]);
+    expect(performance.now() - t).to.be.below(2000);
+  });
+
+  it('evaluates counts given by .equ and #define, and reserved sizes', () => {
+    expect(quick(lines('  .equ N, 1 << 20', '  .rept N', '  nop', '  .endr')).map((d) => d[0])).to.deep.equal([1]);
+    expect(quick(lines('#define SIZE (256 * 1024 * 1024)', '  .bss', '  .zero SIZE')).map((d) => [d[0], d[1]])).to.deep.equal([[2, 'too-large-to-check']]);
+  });
+
+  it('assembles ordinary repetitions and reservations', () => {
+    expect(quick(lines('  .rept 16', '  nop', '  .endr', '  .bss', '  .zero 1 << 20'))).to.deep.equal([]);
+  });
+});
