@@ -52,13 +52,14 @@ export function ensureVsix(log, { force = false } = {}) {
 }
 
 /**
- * A throwaway copy of the test workspace (test/vscode/fixtures and examples/, in the same
+ * A throwaway copy of the test workspace (test/vscode/fixtures, examples/, schemas/, in the same
  * relative layout as in the repository): whatever the tests edit, save or create in it — on
  * purpose or by a stray keystroke — never reaches the repository. The caller removes `dir`.
  */
 export function copyTestWorkspace(name) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `hyperlab-${name}-workspace-`));
-  for (const part of ['examples', path.join('test', 'vscode', 'fixtures')]) cpSync(path.join(repoRoot, part), path.join(dir, part), { recursive: true });
+  // schemas/ too: the examples name their schema by a relative "$schema" path.
+  for (const part of ['examples', 'schemas', path.join('test', 'vscode', 'fixtures')]) cpSync(path.join(repoRoot, part), path.join(dir, part), { recursive: true });
   return { dir, workspaceFile: path.join(dir, 'test', 'vscode', 'fixtures', 'hyperlab-tests.code-workspace') };
 }
 

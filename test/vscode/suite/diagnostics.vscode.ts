@@ -36,6 +36,18 @@ describe('diagnostics', () => {
     ]);
   });
 
+  it('*.hlab.json files are validated against the scenario schema (jsonValidation)', async () => {
+    const file = path.join(fixturesDir, 'errors', 'bad.hlab.json');
+    const ds = await settledDiagnostics(file);
+    const doc = await vscode.workspace.openTextDocument(file);
+    const harts = doc.getText().indexOf('"harts": 0') + '"harts": '.length;
+    // VS Code's JSON language features report schema violations (as warnings, with no source);
+    // the HyperLab server reports its own error at the same place.
+    const fromSchema = ds.filter((d) => d.source !== 'hyperlab' && d.range.contains(doc.positionAt(harts)));
+    assert.ok(fromSchema.length > 0, `no JSON-schema diagnostic on harts = 0 among ${ds.map((d) => `${d.source}: ${diagnosticLine(d)}`).join('; ')}`);
+    assert.match(fromSchema[0].message, /minimum/i);
+  });
+
   it('an edit that fixes an error clears it', async () => {
     const file = path.join(fixturesDir, 'errors', 'bad.hcb');
     const doc = await vscode.workspace.openTextDocument(file);

@@ -46,6 +46,17 @@ describe('language features', () => {
     assert.match(text, /guest_read/, `hover was:\n${text}`);
   });
 
+  it('hover on a scenario key shows the schema\'s description', async () => {
+    const doc = await open('hello-vm/hello-vm.hlab.json');
+    // The JSON language server loads the schema on first use: ask again until it answers.
+    let text = '';
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && !/Number of harts/.test(text); ) {
+      text = await hover(doc, positionOf(doc, '"harts"', 2));
+      if (!/Number of harts/.test(text)) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.match(text, /Number of harts/, `hover was:\n${text}`);
+  });
+
   it('completion in a guest kernel offers instructions, and CSRs after csrr', async () => {
     const doc = await open('hello-vm/hello-vm.S');
     const start = positionOf(doc, '  la sp, stack_top');
