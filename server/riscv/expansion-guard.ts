@@ -15,14 +15,35 @@ export const MAX_REPETITIONS = 100_000;
 /** Bytes one `.zero`/`.space`/`.skip`/`.fill` (times its repetitions) may reserve. */
 export const MAX_RESERVED_BYTES = 64 * 1024 * 1024;
 
-const INCLUDE = /^\s*(?:\.include|#\s*include)\s+"([^"]+)"/;
-const DEFINE = /^\s*(?:\.(?:equ|set|equiv)\s+([A-Za-z_.$][\w.$]*)\s*,\s*(.+)|([A-Za-z_.$][\w.$]*)\s*=\s*(.+)|#\s*define\s+([A-Za-z_.$][\w.$]*)\s+(.+))$/;
-const REPT = /^\s*(?:[\w.$]+:\s*)?\.rept\s+(.+)$/;
-const END_REPT = /^\s*(?:[\w.$]+:\s*)?\.(?:endr)\b/;
-const BLOCK = /^\s*(?:[\w.$]+:\s*)?\.(?:irp|irpc)\b/;
-const RESERVE = /^\s*(?:[\w.$]+:\s*)?\.(?:zero|space|skip|fill)\s+([^,]+)/;
+const INCLUDES = /^[ \t]*(?:\.include|#[ \t]*include)[ \t]+"([^"]+)"/gm;
+const DEFINES = /^[ \t]*(?:\.(?:equ|set|equiv)[ \t]+([A-Za-z_.$][\w.$]*)[ \t]*,([^\n]*)|([A-Za-z_.$][\w.$]*)[ \t]*=([^\n]*)|#[ \t]*define[ \t]+([A-Za-z_.$][\w.$]*)[ \t]+([^\n]*))$/gm;
+const BLOCKS = /^[ \t]*(?:[\w.$]+:[ \t]*)?\.(rept|irpc|irp|endr|zero|space|skip|fill)\b([^\n]*)$/gm;
 
-const stripComment = (line: string): string => line.replace(/\/\*.*?\*\//g, ' ').replace(/(^|\s)(#(?!\s*(define|include)\b)|\/\/).*$/, '$1').trim();
+const stripComment = (text: string): string => text.replace(/\/\*.*?\*\//g, ' ').replace(/(^|\s)(#|\/\/).*$/, '$1').trim();
+
+interface Scan {
+  text: string;
+  includes: string[];
+  names: [string, string][];
+  /** `.rept`/`.irp`/`.endr`/`.zero`… in order, with the offset for the line number. */
+  blocks: { kind: string; arg: string; index: number }[];
+}
+/** Scans by file, reused while the file's text is the same string. */
+const scans = new Map<string, Scan>();
+
+function scan(file: string, text: string): Scan {
+  const hit = scans.get(file);
+  if (hit && hit.text === text) return hit;
+  const s: Scan = {
+    text,
+    includes: [...text.matchAll(INCLUDES)].map((m) => path.resolve(path.dirname(file), m[1])),
+    names: [...text.matchAll(DEFINES)].map((m) => [m[1] ?? m[3] ?? m[5], stripComment(m[2] ?? m[4] ?? m[6])]),
+    blocks: [...text.matchAll(BLOCKS)].map((m) => ({ kind: m[1], arg: stripComment(m[2]), index: m.index ?? 0 })),
+  };
+  if (scans.size > 512) scans.clear();
+  scans.set(file, s);
+  return s;
+}
 
 /** A small evaluator for the count expressions found in practice; undefined when it cannot tell. */
 export function evaluateCount(text: string, names: ReadonlyMap<string, string>, depth = 0): bigint | undefined {
@@ -62,56 +83,46 @@ export function evaluateCount(text: string, names: ReadonlyMap<string, string>, 
 
 /** The first place in the link's sources (and what they include) that exceeds the limits. */
 export function expansionProblem(sources: readonly string[], read: ReadText): Diagnostic | undefined {
-  const texts: [string, string][] = [];
+  const scanned: [string, Scan][] = [];
   const seen = new Set<string>();
   const queue = [...sources];
-  while (queue.length && texts.length < 256) {
+  while (queue.length && scanned.length < 256) {
     const f = queue.shift() as string;
     if (seen.has(f)) continue;
     seen.add(f);
     const text = read(f);
     if (text === undefined) continue;
-    texts.push([f, text]);
-    for (const line of text.split('\n')) {
-      const m = INCLUDE.exec(line);
-      if (m) queue.push(path.resolve(path.dirname(f), m[1]));
-    }
+    const sc = scan(f, text);
+    scanned.push([f, sc]);
+    queue.push(...sc.includes);
   }
   const names = new Map<string, string>();
-  for (const [, text] of texts) {
-    for (const raw of text.split('\n')) {
-      const m = DEFINE.exec(stripComment(raw));
-      if (m) names.set(m[1] ?? m[3] ?? m[5], (m[2] ?? m[4] ?? m[6]).trim());
-    }
-  }
-  for (const [file, text] of texts) {
+  for (const [, sc] of scanned) for (const [n, v] of sc.names) names.set(n, v);
+  for (const [file, sc] of scanned) {
     const stack: bigint[] = [];
-    const lines = text.split('\n');
-    for (let n = 0; n < lines.length; n++) {
-      const line = stripComment(lines[n]);
-      const factor = stack.reduce((a, b) => a * b, 1n);
-      const at = { file, line: n + 1, column: 1, endLine: n + 1, endColumn: lines[n].length + 1 };
-      const rept = REPT.exec(line);
-      if (rept) {
-        const count = evaluateCount(rept[1].trim(), names) ?? 1n;
+    for (const b of sc.blocks) {
+      const factor = stack.reduce((a, x) => a * x, 1n);
+      if (b.kind === 'rept') {
+        const count = evaluateCount(b.arg, names) ?? 1n;
         stack.push(count > 0n ? count : 0n);
-        if (factor * count > BigInt(MAX_REPETITIONS)) {
-          return problem(at, `this .rept repeats its block ${factor * count} times, over the editor's limit of ${MAX_REPETITIONS}`);
-        }
-        continue;
-      }
-      if (BLOCK.test(line)) stack.push(1n);
-      else if (END_REPT.test(line)) stack.pop();
-      const reserve = RESERVE.exec(line);
-      if (reserve) {
-        const size = evaluateCount(reserve[1].trim(), names);
-        if (size !== undefined && size * factor > BigInt(MAX_RESERVED_BYTES)) {
-          return problem(at, `this reserves ${size * factor} bytes, over the editor's limit of ${MAX_RESERVED_BYTES}`);
-        }
+        if (factor * count > BigInt(MAX_REPETITIONS)) return problem(lineRange(file, sc.text, b.index), `this .rept repeats its block ${factor * count} times, over the editor's limit of ${MAX_REPETITIONS}`);
+      } else if (b.kind === 'irp' || b.kind === 'irpc') stack.push(1n);
+      else if (b.kind === 'endr') stack.pop();
+      else {
+        const size = evaluateCount(b.arg.split(',')[0].trim(), names);
+        if (size !== undefined && size * factor > BigInt(MAX_RESERVED_BYTES)) return problem(lineRange(file, sc.text, b.index), `this reserves ${size * factor} bytes, over the editor's limit of ${MAX_RESERVED_BYTES}`);
       }
     }
   }
   return undefined;
+}
+
+function lineRange(file: string, text: string, index: number): Diagnostic['range'] {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) line++;
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  const end = text.indexOf('\n', index);
+  return { file, line, column: 1, endLine: line, endColumn: (end < 0 ? text.length : end) - start + 1 };
 }
 
 function problem(range: Diagnostic['range'], what: string): Diagnostic {
