@@ -8,8 +8,9 @@
  * than `OFFLOAD_QUICK_MS`: then they move to the worker (one run in flight per document, the
  * latest version next), so that typing in a very large file never stalls the server.
  *
- * Slow diagnostics (the verifier) run `debounceMs` after the last change, in the worker; at most
- * one job per document is in flight, a newer version cancels it.
+ * Slow diagnostics (the verifier) run in the worker `debounceMs` after the last change while
+ * changes come quickly (typing), at once after an edit that follows a pause; at most one job per
+ * document is in flight, a newer version cancels it.
  *
  * A result for any version but the current one is dropped. Every publication carries the
  * document version it describes: the quick diagnostics of that version, plus the slow ones once
@@ -42,6 +43,8 @@ interface DocState {
   quickCost: number;
   quickInflight?: SlowHandle;
   quickAgain: boolean;
+  /** When the previous change arrived. */
+  lastChange: number;
   slowTimer?: NodeJS.Timeout;
   slowInflight?: SlowHandle;
 }
@@ -71,7 +74,9 @@ export class DiagnosticsScheduler {
       st.quickTimer = setTimeout(() => this.runQuick(uri), QUICK_DELAY_MS);
     }
     if (st.slowTimer) clearTimeout(st.slowTimer);
-    st.slowTimer = setTimeout(() => this.runSlow(uri), this.debounceMs);
+    const typing = now - st.lastChange < 2 * this.debounceMs;
+    st.lastChange = now;
+    st.slowTimer = setTimeout(() => this.runSlow(uri), typing ? this.debounceMs : QUICK_DELAY_MS);
   }
 
   closed(uri: string): void {
@@ -97,7 +102,7 @@ export class DiagnosticsScheduler {
   private state(uri: string): DocState {
     let st = this.docs.get(uri);
     if (!st) {
-      st = { quick: [], slow: [], quickVersion: -1, slowVersion: -1, quickSince: 0, quickCost: 0, quickAgain: false };
+      st = { quick: [], slow: [], quickVersion: -1, slowVersion: -1, quickSince: 0, quickCost: 0, quickAgain: false, lastChange: -Infinity };
       this.docs.set(uri, st);
     }
     return st;

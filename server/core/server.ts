@@ -17,16 +17,19 @@ import { DiagnosticsScheduler } from './diagnostics';
 import { roleOf, WATCHED_GLOBS } from './fileKinds';
 import { guard, type Logger } from './guard';
 import { createRegistry } from './languages';
+import type { LanguageRegistry } from './registry';
 import { defaultSettings, parseSettings } from './settings';
 import { readDisk, WorkspaceIndex } from './workspace';
 
 export interface ServerOptions {
   /** Debounce of slow diagnostics after the last change (ms). */
   slowDebounceMs?: number;
+  /** The languages (default: every language of the project); tests pass their own. */
+  registry?: LanguageRegistry;
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
-  const registry = createRegistry();
+  const registry = options.registry ?? createRegistry();
   const documents = new TextDocuments(TextDocument);
   const workspace = new WorkspaceIndex(registry);
   let settings: LanguageSettings = defaultSettings();
