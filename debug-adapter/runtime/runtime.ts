@@ -18,6 +18,7 @@ import type { Hart, RunResult } from '../../simulator/machine';
 import type { DebugHook } from '../../simulator/riscv/hart/hart';
 import type { Watch } from '../../simulator/machine/bus';
 import type { TraceEvent } from '../../simulator/trace';
+import { GUEST_RAM_BASE } from '../../simulator/hypervisor';
 import { InspectError, readMemory, type InspectTarget, type ThreadContext } from '../inspect';
 import { loadProgram, type LoadOptions, type LoadedProgram } from './program';
 import { History } from './history';
@@ -86,15 +87,20 @@ export interface ExceptionFilterSetting { filter: string; condition?: string }
 export type StepKind = 'in' | 'over' | 'out';
 export type Granularity = 'instruction' | 'line';
 
-/** A stop in the history: instructions retired since launch and the pc every hart was at. */
-interface Place { position: bigint; pcs: number[] }
+/**
+ * A stop in the history: instructions retired since launch and the pc every hart was at. A stop
+ * at a physical breakpoint happened after the fetch translation of its instruction (`fetched`,
+ * by `hart`): coming back there redoes that translation, so the state is the one recorded.
+ */
+interface Place { position: bigint; pcs: number[]; fetched?: { hart: number } }
 
 type Mode =
   | { kind: 'quiet' }
   | { kind: 'run'; collect: boolean; temp?: { address: number; threadId: number; sp: bigint } }
   | { kind: 'stepInsn'; threadId: number; hart: number; retired: number; pc: number }
   | { kind: 'seek'; pcs: number[] }
-  | { kind: 'next'; first: boolean };
+  | { kind: 'next'; first: boolean }
+  | { kind: 'touch'; hart: number };
 
 interface Pending { info: StopInfo }
 
@@ -107,10 +113,11 @@ const MAX_BACK_LINE_STEPS = 64;
 
 class Hook implements DebugHook {
   addresses = new Set<number>();
+  physical = new Set<number>();
   singleStep = false;
   onLoad: ((hart: Hart, pa: number, size: number) => void) | undefined = undefined;
   constructor(private readonly rt: Runtime) {}
-  atBoundary(hart: Hart, pc: number): boolean { return this.rt.atBoundary(hart, pc); }
+  atBoundary(hart: Hart, pc: number, pa: number): boolean { return this.rt.atBoundary(hart, pc, pa); }
 }
 
 const toPc = (a: bigint): number => Number(BigInt.asIntN(64, a));
@@ -136,7 +143,13 @@ export class Runtime extends EventEmitter {
   private functionBps: CodeBreakpoint[] = [];
   private instructionBps: CodeBreakpoint[] = [];
   private dataBps: DataBreakpoint[] = [];
+  /** Instruction breakpoints (and the virtual addresses of nothing else), by pc. */
   private readonly byAddress = new Map<number, CodeBreakpoint[]>();
+  /** Source and function breakpoints by the physical address of their code, so any virtual alias hits. */
+  private readonly byPhysical = new Map<number, CodeBreakpoint[]>();
+  /** The last stop came from a physical breakpoint, after the fetch translation (see Place). */
+  private stopFetched: { hart: number } | undefined;
+  private breakpointPhysical = new Set<number>();
   /** The breakpoint addresses the code caches were last invalidated for. */
   private breakpointAddresses = new Set<number>();
   private readonly exceptionFilters = new Map<string, { filter: ExceptionFilter; condition?: string }>();
@@ -186,10 +199,13 @@ export class Runtime extends EventEmitter {
 
   stack(threadId: number): Frame[] {
     const t = this.thread(threadId);
-    return unwind(this.target, this.threads.context(t), this.sources, t.image);
+    return unwind(this.target, this.threads.context(t), this.sources, t.image, (va) => this.linkAddress(t, va));
   }
 
-  locate(threadId: number, pc: bigint): SourceLocation | undefined { return this.sources.locate(pc, this.thread(threadId).image); }
+  locate(threadId: number, pc: bigint): SourceLocation | undefined {
+    const t = this.thread(threadId);
+    return this.sources.locate(this.linkAddress(t, pc), t.image);
+  }
 
   // ------------------------------------------------------------------ breakpoints -------------
 
@@ -281,19 +297,57 @@ export class Runtime extends EventEmitter {
 
   private rebuildAddresses(): void {
     this.byAddress.clear();
+    this.byPhysical.clear();
+    const add = (map: Map<number, CodeBreakpoint[]>, a: number, bp: CodeBreakpoint): void => {
+      const list = map.get(a);
+      if (list === undefined) map.set(a, [bp]); else list.push(bp);
+    };
     const all = [...[...this.sourceBps.values()].flat(), ...this.functionBps, ...this.instructionBps];
     for (const bp of all) {
       if (!bp.verified) continue;
       for (const l of bp.locations) {
-        const a = toPc(l.address);
-        const list = this.byAddress.get(a);
-        if (list === undefined) this.byAddress.set(a, [bp]); else list.push(bp);
+        const pa = bp.kind === 'instruction' ? undefined : this.codePhysical(l);
+        if (pa === undefined) add(this.byAddress, toPc(l.address), bp); else add(this.byPhysical, pa, bp);
       }
     }
     this.refreshHookAddresses();
   }
 
+  /**
+   * Where an image's code lies in host RAM: a VM image at its guest-physical link address in the
+   * VM's RAM, a bare-metal image at its link address. Undefined outside RAM.
+   */
+  private codePhysical(l: CodeLocation): number | undefined {
+    const hv = this.program.hypervisor;
+    const ram = this.program.machine.bus.ram;
+    const a = Number(BigInt.asUintN(64, l.address));
+    const pa = hv === undefined ? a : hv.vms[l.image]?.hpaOf(a);
+    return pa !== undefined && pa >= ram.base && pa < ram.base + ram.size ? pa : undefined;
+  }
+
+  /** A thread's code address as the image links it (a VM's guest-physical address for a high-half alias). */
+  linkAddress(t: DebugThread, va: bigint): bigint {
+    if (this.sources.symbolAt(va, t.image) !== undefined || this.sources.locate(va, t.image) !== undefined) return va;
+    try {
+      const r = debugTranslate(this.target, resolveThread(this.target, this.threads.context(t)), va, 'virtual');
+      if ('error' in r) return va;
+      const vm = t.vcpu === undefined ? undefined : this.program.hypervisor?.vms[t.image];
+      return vm === undefined ? r.pa : r.pa - BigInt(vm.hostBase) + BigInt(GUEST_RAM_BASE);
+    } catch {
+      return va;
+    }
+  }
+
   private refreshHookAddresses(): void {
+    const phys = new Set(this.byPhysical.keys());
+    const oldPhys = this.breakpointPhysical;
+    if (oldPhys.size !== phys.size || [...phys].some((a) => !oldPhys.has(a))) {
+      this.hook.physical = phys;
+      this.breakpointPhysical = phys;
+      const ram = this.program.machine.bus.ram;
+      const pages = new Set([...phys].filter((a) => !oldPhys.has(a)).concat([...oldPhys].filter((a) => !phys.has(a))).map((a) => (a - ram.base) >>> 12));
+      for (const h of this.program.machine.harts) for (const p of pages) h.invalidatePage(p);
+    }
     const set = new Set(this.byAddress.keys());
     const old = this.breakpointAddresses;
     const temp = this.mode.kind === 'run' ? this.mode.temp?.address : undefined;
@@ -338,14 +392,15 @@ export class Runtime extends EventEmitter {
 
   // ------------------------------------------------------------------ the hook ----------------
 
-  /** DebugHook.atBoundary: before the instruction at `pc` on `hart`; true stops there. */
-  atBoundary(hart: Hart, pc: number): boolean {
+  /** DebugHook.atBoundary: before the instruction at `pc` on `hart` (`pa` >= 0: from the physical check); true stops there. */
+  atBoundary(hart: Hart, pc: number, pa: number): boolean {
     const m = this.mode;
     if (m.kind === 'quiet') return false;
-    if (pc === this.skipPc[hart.id] && hart.retired === this.skipRetired[hart.id]) {
-      this.skipPc[hart.id] = Number.NaN;
-      if (m.kind === 'run') return false;
-    }
+    if (m.kind === 'touch') return pa >= 0 && hart.id === m.hart ? this.requestStop({ reason: 'goto', threadId: this.stoppedThread }) : false;
+    // The stepping modes see every boundary through the virtual check already.
+    if (pa >= 0 && m.kind !== 'run') return false;
+    // The boundary just reported (both checks of it) is passed over when resuming.
+    if (m.kind === 'run' && pc === this.skipPc[hart.id] && hart.retired === this.skipRetired[hart.id]) return false;
     switch (m.kind) {
       case 'seek': {
         const pcs = this.program.machine.harts.map((h) => h.pc);
@@ -360,24 +415,26 @@ export class Runtime extends EventEmitter {
         if (hart.id === m.hart && hart.retired === m.retired && pc === m.pc) return false;
         return this.requestStop({ reason: 'step', threadId: m.threadId });
       }
-      case 'run': return this.checkBreakpoints(hart, pc, m);
+      case 'run': {
+        const stop = this.checkBreakpoints(hart, pc, pa, m);
+        if (stop && pa >= 0) this.stopFetched = { hart: hart.id };
+        return stop;
+      }
     }
   }
 
-  private checkBreakpoints(hart: Hart, pc: number, m: Extract<Mode, { kind: 'run' }>): boolean {
+  private checkBreakpoints(hart: Hart, pc: number, pa: number, m: Extract<Mode, { kind: 'run' }>): boolean {
     const thread = this.threads.onHart(hart);
-    if (m.temp !== undefined && pc === m.temp.address && thread?.id === m.temp.threadId) {
+    if (pa < 0 && m.temp !== undefined && pc === m.temp.address && thread?.id === m.temp.threadId) {
       const sp = BigInt.asIntN(64, hart.getReg(2));
       if (sp >= m.temp.sp) return this.requestStop({ reason: 'step', threadId: thread.id });
     }
-    const bps = this.byAddress.get(pc);
+    const bps = pa >= 0 ? this.byPhysical.get(pa) : this.byAddress.get(pc);
     if (bps === undefined || thread === undefined) return false;
     const ctx = this.threads.context(thread);
     const hit: CodeBreakpoint[] = [];
     let note: string | undefined;
     for (const bp of bps) {
-      // A source or function breakpoint belongs to one image: under the hypervisor, one VM's code.
-      if (bp.kind !== 'instruction' && this.program.hypervisor !== undefined && !bp.locations.some((l) => l.image === thread.image && toPc(l.address) === pc)) continue;
       const c = this.condition(ctx, bp.spec.condition);
       if (c === false) continue;
       if (typeof c === 'string') { note = c; hit.push(bp); continue; }
@@ -475,6 +532,7 @@ export class Runtime extends EventEmitter {
     this.hook.singleStep = mode.kind === 'stepInsn' || mode.kind === 'seek' || mode.kind === 'next';
     this.refreshHookAddresses();
     this.pending = undefined;
+    this.stopFetched = undefined;
     let limit = max;
     const scenarioLimit = this.program.maxInstructions;
     if (scenarioLimit !== undefined && mode.kind !== 'quiet' && scenarioLimit - this.position < limit) limit = scenarioLimit - this.position;
@@ -502,7 +560,11 @@ export class Runtime extends EventEmitter {
     return p?.info;
   }
 
-  private place(): Place { return { position: this.position, pcs: this.program.machine.harts.map((h) => h.pc) }; }
+  private place(): Place {
+    const p: Place = { position: this.position, pcs: this.program.machine.harts.map((h) => h.pc) };
+    if (this.stopFetched !== undefined) p.fetched = this.stopFetched;
+    return p;
+  }
 
   /** Marks every hart's current boundary as already reported, so resuming executes it. */
   private armSkips(): void {
@@ -600,7 +662,7 @@ export class Runtime extends EventEmitter {
 
   private lineOf(threadId: number): string | undefined {
     const t = this.thread(threadId);
-    const l = this.sources.locate(this.threads.pc(t), t.image);
+    const l = this.sources.locate(this.linkAddress(t, this.threads.pc(t)), t.image);
     return l === undefined ? undefined : `${l.file}:${l.line}`;
   }
 
@@ -673,10 +735,28 @@ export class Runtime extends EventEmitter {
         if (stop === undefined && result.instret > 0n) throw new Error(`re-execution diverged: no stop at position ${place.position} with the recorded pcs`);
       }
       if (!same()) throw new Error(`re-execution diverged at position ${place.position}`);
+      // A physical-breakpoint stop came after its fetch translation: redo it (no instruction runs).
+      if (place.fetched !== undefined && this.fetchWouldStop(place.fetched.hart)) {
+        const { result } = this.runOnce({ kind: 'touch', hart: place.fetched.hart }, 1n);
+        // Another hart ran first (the slice cursor differs after a re-execution): without the touch.
+        if (result.instret > 0n) { this.goTo({ position: place.position, pcs: place.pcs }); return; }
+      }
     } finally {
       this.replaying = false;
     }
     this.ended = false;
+  }
+
+  /** Whether hart `i`'s next fetch is at a physical breakpoint address (a side-effect-free walk). */
+  private fetchWouldStop(i: number): boolean {
+    const h = this.program.machine.harts[i];
+    if (h === undefined || this.hook.physical.size === 0) return false;
+    try {
+      const r = debugTranslate(this.target, resolveThread(this.target, { hart: i }), h.getPc(), 'virtual');
+      return !('error' in r) && this.hook.physical.has(Number(r.pa));
+    } catch {
+      return false;
+    }
   }
 
   /** Re-executes quietly from the newest checkpoint at or before `position` up to it (right after its last retirement). */

@@ -29,23 +29,27 @@ function read64(t: InspectTarget, ctx: ThreadContext, address: bigint): bigint |
   }
 }
 
-function frameAt(index: SourceIndex, pc: bigint, image: number): Frame {
-  const sym = index.symbolAt(pc, image);
+/** Maps a code address the thread runs at to the address its image links it at (identity, or a high-half alias undone). */
+export type ToLink = (va: bigint) => bigint;
+
+function frameAt(index: SourceIndex, pc: bigint, image: number, toLink: ToLink): Frame {
+  const link = toLink(pc);
+  const sym = index.symbolAt(link, image);
   const name = sym === undefined ? hex(pc) : sym.offset === 0n ? sym.name : `${sym.name}+${hex(sym.offset)}`;
-  return { pc, name, source: index.locate(pc, image) };
+  return { pc, name, source: index.locate(link, image) };
 }
 
 /** Return addresses point after the call: show the call's line (pc - 4). */
-function callerFrame(index: SourceIndex, ret: bigint, image: number): Frame {
-  const f = frameAt(index, ret, image);
-  return { ...f, source: index.locate(ret - 4n, image) ?? f.source };
+function callerFrame(index: SourceIndex, ret: bigint, image: number, toLink: ToLink): Frame {
+  const f = frameAt(index, ret, image, toLink);
+  return { ...f, source: index.locate(toLink(ret) - 4n, image) ?? f.source };
 }
 
-export function unwind(t: InspectTarget, ctx: ThreadContext, index: SourceIndex, image: number): Frame[] {
+export function unwind(t: InspectTarget, ctx: ThreadContext, index: SourceIndex, image: number, toLink: ToLink = (va) => va): Frame[] {
   const s = resolveThread(t, ctx);
   const pc = s.getPc();
-  const frames: Frame[] = [frameAt(index, pc, image)];
-  const isCode = (a: bigint): boolean => a !== 0n && (a & 3n) === 0n && index.symbolAt(a, image) !== undefined;
+  const frames: Frame[] = [frameAt(index, pc, image, toLink)];
+  const isCode = (a: bigint): boolean => a !== 0n && (a & 3n) === 0n && index.symbolAt(toLink(a), image) !== undefined;
   const sp = s.getReg(2);
   let fp = s.getReg(8);
   // A frame pointer lies at or above sp (stacks grow down) and not absurdly far.
@@ -57,16 +61,16 @@ export function unwind(t: InspectTarget, ctx: ThreadContext, index: SourceIndex,
       const ra = read64(t, ctx, fp - 8n);
       const prev = read64(t, ctx, fp - 16n);
       if (ra === undefined || !isCode(ra)) break;
-      frames.push(callerFrame(index, ra, image));
+      frames.push(callerFrame(index, ra, image, toLink));
       if (prev === undefined || prev <= fp) break;
       fp = prev;
     }
   }
   if (frames.length === 1) {
     const ra = s.getReg(1);
-    const here = index.symbolAt(pc, image);
-    const caller = index.symbolAt(ra, image);
-    if (isCode(ra) && ra !== pc && (here === undefined || caller === undefined || caller.name !== here.name)) frames.push(callerFrame(index, ra, image));
+    const here = index.symbolAt(toLink(pc), image);
+    const caller = index.symbolAt(toLink(ra), image);
+    if (isCode(ra) && ra !== pc && (here === undefined || caller === undefined || caller.name !== here.name)) frames.push(callerFrame(index, ra, image, toLink));
   }
   return frames;
 }

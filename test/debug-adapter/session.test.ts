@@ -329,6 +329,56 @@ describe('debug adapter over DAP', function () {
       assert.ok(Array.isArray((tr.body as { events: unknown[] }).events));
     });
 
+    it('hello-vm: a breakpoint in code the guest runs at its high-half alias is hit, with source and stack', async () => {
+      const vmSource = path.join(EXAMPLES, 'hello-vm/hello-vm.S');
+      const line = lineOf(vmSource, 'sb s3, 0(s4)');
+      const stop = await launch(dc, { program: path.join(EXAMPLES, 'hello-vm/hello-vm.hlab.json'), checkpointInterval: 1000, configure: (c) => c.setBreakpointsRequest({ source: { path: vmSource }, breakpoints: [{ line }] }) });
+      assert.equal(stop.body.reason, 'breakpoint');
+      const f = await topFrame(dc);
+      assert.equal(f.line, line);
+      assert.match(f.instructionPointerReference ?? '', /^0xffffffc0/);
+      assert.equal(await evalValue(dc, 's3'), BigInt('h'.charCodeAt(0)));
+      const at = await archHash(dc);
+      // Round trip through the history: back one instruction and forward again to the breakpoint state.
+      await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+      await stopAfter(dc, () => dc.stepInRequest({ threadId: 1, granularity: 'instruction' }));
+      assert.equal((await topFrame(dc)).line, line);
+      await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+      await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
+      assert.deepEqual(await archHash(dc), at);
+      await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
+      assert.equal(await evalValue(dc, 's3'), BigInt('e'.charCodeAt(0)));
+      await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
+      assert.deepEqual(await archHash(dc), at);
+    });
+
+    it('page-reclaim: a function breakpoint in three VMs running the same guest, VM-exit filter by reason, callbacks view', async () => {
+      const stop = await launch(dc, {
+        program: path.join(EXAMPLES, 'page-reclaim/page-reclaim.hlab.json'),
+        configure: async (c) => {
+          const r = await c.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'free' }] });
+          assert.equal(r.body.breakpoints[0].verified, true);
+        },
+      });
+      assert.equal(stop.body.reason, 'function breakpoint');
+      const threadId = stop.body.threadId as number;
+      const frame = (await dc.stackTraceRequest({ threadId })).body.stackFrames[0];
+      assert.equal(frame.name, 'free');
+      const threads = (await dc.threadsRequest()).body.threads;
+      assert.deepEqual(threads.map((t) => t.name.split('/')[0]), ['blind', 'balloon', 'callback']);
+      const cb = await dc.customRequest('hyperlab/callbacks', {});
+      const list = (cb.body as { callbacks: { vm: string; event: string; verdict: string }[] }).callbacks;
+      assert.equal(list.length, 1);
+      assert.equal(list[0].vm, 'callback');
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+      await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'vm-exit', condition: 'ecall' }] });
+      const exit = await stopAfter(dc, () => dc.continueRequest({ threadId }));
+      assert.equal(exit.body.reason, 'exception');
+      const info = await dc.exceptionInfoRequest({ threadId: exit.body.threadId as number });
+      assert.equal(info.body.exceptionId, 'vm-exit');
+      assert.match(info.body.description ?? '', /VM exit \(ecall\)/);
+    });
+
     it('hello-vm: translate and page tables of the VM', async () => {
       await launch(dc, { program: path.join(EXAMPLES, 'hello-vm/hello-vm.hlab.json'), stopOnEntry: true });
       const t = await dc.customRequest('hyperlab/translate', { address: '0x80000000', threadId: 1 });
@@ -337,6 +387,26 @@ describe('debug adapter over DAP', function () {
       assert.ok(typeof (pt.body as { mode: string }).mode === 'string');
       const cb = await dc.customRequest('hyperlab/callbacks', {});
       assert.deepEqual((cb.body as { callbacks: unknown[] }).callbacks, []);
+    });
+  });
+
+  describe('running', () => {
+    it('announces state changes a few times a second while running and on the stop', async () => {
+      await launch(dc, { program: LOOP, stopOnEntry: true });
+      const seen: string[] = [];
+      dc.on('hyperlab/stateChanged', (e: DebugProtocol.Event) => seen.push((e.body as { reason: string }).reason));
+      await dc.continueRequest({ threadId: 1 });
+      await new Promise((r) => setTimeout(r, 1200));
+      await stopAfter(dc, () => dc.pauseRequest({ threadId: 1 }));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(seen.filter((r) => r === 'running').length >= 3, `running events: ${seen.join(' ')}`);
+      assert.equal(seen[seen.length - 1], 'stopped');
+      // Requests are served while it runs.
+      await dc.continueRequest({ threadId: 1 });
+      const th = await dc.threadsRequest();
+      assert.equal(th.body.threads.length, 1);
+      assert.match(await failure(dc.evaluateRequest({ expression: 'pc' })), /running/);
+      await stopAfter(dc, () => dc.pauseRequest({ threadId: 1 }));
     });
   });
 

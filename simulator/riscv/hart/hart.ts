@@ -80,12 +80,22 @@ export interface VmExitTrap {
  * body is seen on every iteration.
  */
 export interface DebugHook {
-  /** Addresses (pc as the hart holds it, signed) `atBoundary` must see; change it only with `flushCodeCache()` on every hart. */
+  /** Addresses (pc as the hart holds it, signed) `atBoundary` must see; blocks compiled before a change must be dropped (invalidatePage/flushCodeCache). */
   readonly addresses: ReadonlySet<number>;
+  /**
+   * Physical addresses of instructions `atBoundary` must see, whatever virtual address they run
+   * at (a guest kernel's high-half alias of its code). Checked after the fetch translation, so
+   * a stop there leaves that translation done (TLB filled as the instruction's fetch would).
+   */
+  readonly physical: ReadonlySet<number>;
   /** Execute one instruction at a time (instruction stepping, run-to-address of one hart). */
   readonly singleStep: boolean;
-  /** Before the instruction at `pc` executes: true stops `run()` here (the instruction does not execute). */
-  atBoundary(hart: Hart, pc: number): boolean;
+  /**
+   * Before the instruction at `pc` executes: true stops `run()` here (the instruction does not
+   * execute). `pa` is the fetch's physical address when the call comes from the `physical` check,
+   * else -1.
+   */
+  atBoundary(hart: Hart, pc: number, pa: number): boolean;
   /** After a successful data load from physical `pa` (interpreter path only: compiled loads bypass it). */
   onLoad?: (hart: Hart, pa: number, size: number) => void;
 }
@@ -636,7 +646,11 @@ export class Hart implements CodeCacheOwner {
     if (this.engine === 'interpreter') {
       while (done < budget && !this.brk) {
         if (this.intCheck && this.checkInterrupts()) continue;
-        if (dbg !== undefined && (dbg.singleStep || dbg.addresses.has(this.pc)) && dbg.atBoundary(this, this.pc)) { this.brk = true; break; }
+        if (dbg !== undefined && (dbg.singleStep || dbg.addresses.has(this.pc)) && dbg.atBoundary(this, this.pc, -1)) { this.brk = true; break; }
+        if (dbg !== undefined && dbg.physical.size !== 0) {
+          const pa = this.fphys ? this.pc : this.translate(this.pc | 0, Math.floor(this.pc / TWO32) | 0, Acc.Fetch);
+          if (pa >= 0 && dbg.physical.has(pa) && dbg.atBoundary(this, this.pc, pa)) { this.brk = true; break; }
+        }
         if (this.step()) done++;
       }
       return done;
@@ -648,7 +662,7 @@ export class Hart implements CodeCacheOwner {
       // One instruction at a time when the debugger watches this boundary (see DebugHook).
       let oneByOne = false;
       if (dbg !== undefined && (dbg.singleStep || dbg.addresses.has(pc))) {
-        if (dbg.atBoundary(this, pc)) { this.brk = true; break; }
+        if (dbg.atBoundary(this, pc, -1)) { this.brk = true; break; }
         oneByOne = true;
       }
       let pa: number;
@@ -660,6 +674,10 @@ export class Hart implements CodeCacheOwner {
           pa = this.translate(pc | 0, Math.floor(pc / TWO32) | 0, Acc.Fetch);
           if (pa < 0) { this.raise(pc); continue; }
         }
+      }
+      if (dbg !== undefined && !oneByOne && dbg.physical.has(pa)) {
+        if (dbg.atBoundary(this, pc, pa)) { this.brk = true; break; }
+        oneByOne = true;
       }
       if (oneByOne) { if (this.stepAt(pc, pa)) done++; continue; }
       let b: Block | null | undefined = this.blocks.get(pa);

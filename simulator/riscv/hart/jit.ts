@@ -59,10 +59,10 @@ export function compileBlock(h: Hart, pc: number, pa: number): Block | null {
   if (startOff < 0) return null;
   const page = startOff >>> PAGE_SHIFT;
   let cur = pc, curPa = pa;
-  const stops = h.debug?.addresses;
+  const stops = h.debug?.addresses, pstops = h.debug?.physical;
   while (ops.length < MAX_BLOCK) {
     // A debugger address ends the block before it, so the run loop sees that boundary.
-    if (stops !== undefined && ops.length > 0 && stops.has(cur)) break;
+    if (stops !== undefined && pstops !== undefined && ops.length > 0 && (stops.has(cur) || pstops.has(curPa))) break;
     const off = h.bus.ramOffset(curPa, 4);
     if (off < 0 || (off >>> PAGE_SHIFT) !== page) break;
     const d = h.decodeAt(curPa, cur);
