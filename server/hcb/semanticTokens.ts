@@ -36,6 +36,14 @@ export function semanticTokens(a: HcbAnalysis): SemanticTokens {
     const lexed = tokenizeLine(text);
     const eventLine = a.asm.event?.range.line === line;
     let first = true;
+    if (eventLine && lexed.tokens.length > 1 && lexed.tokens[0].text === '.event') {
+      // the event name is one token even when the lexer splits it at hyphens (`page-reclaim`)
+      const name = lexed.tokens.slice(1);
+      push(k, lexed.tokens[0].column - 1, lexed.tokens[0].end - lexed.tokens[0].column, 'keyword');
+      push(k, name[0].column - 1, name[name.length - 1].end - name[0].column, 'enumMember');
+      if (lexed.commentStart >= 0) push(k, lexed.commentStart, text.length - lexed.commentStart, 'comment');
+      return;
+    }
     for (const t of lexed.tokens) {
       const key = `${line}:${t.column}`;
       const start = t.column - 1;
@@ -54,7 +62,7 @@ export function semanticTokens(a: HcbAnalysis): SemanticTokens {
         if (t.text.startsWith('.')) push(k, start, len, 'keyword');
         else if (KEYWORDS.has(t.text) || (first && /^[a-z]+(32|64|16)?$/.test(t.text))) push(k, start, len, 'keyword');
         else if (C_TYPES.test(t.text)) push(k, start, len, 'type');
-        else if (eventLine || isEventName(t.text)) push(k, start, len, 'enumMember');
+        else if (isEventName(t.text)) push(k, start, len, 'enumMember');
         else if (mapNames.has(t.text)) push(k, start, len, 'variable');
       } else if (t.kind === 'op' && t.text !== ',' && t.text !== '(' && t.text !== ')' && t.text !== '[' && t.text !== ']' && t.text !== ':') push(k, start, len, 'operator');
       if (!(t.kind === 'ident' && labelDefs.has(key)) && t.text !== ':') first = false;

@@ -289,6 +289,8 @@ describe('language server: hcb over the protocol', function () {
       const lt = decodeTokens((await client.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: loop.uri } })).data, legend.tokenTypes, legend.tokenModifiers);
       assert.ok(lt.some((k) => k.line === 5 && k.char === 0 && k.type === 'label' && k.mods.includes('declaration')));
       assert.ok(lt.some((k) => k.line === 7 && k.char === 7 && k.type === 'function' && k.mods.length === 0));
+      const ut = decodeTokens((await client.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: uninit.uri } })).data, legend.tokenTypes, legend.tokenModifiers);
+      assert.deepEqual(ut.filter((k) => k.line === 0).map((k) => [k.char, k.length, k.type]), [[0, 6, 'keyword'], [7, 15, 'enumMember']]);
     });
 
     it('code lens shows the verdict, the instruction count and the worst-case path', async () => {
