@@ -24,10 +24,10 @@ export function registerDebugger(context: vscode.ExtensionContext, sessions: Hyp
           // leave them one state behind.
           onDidSendMessage(m: DapMessage) {
             if (m.type === 'event' && m.event === 'stopped') sessions.notifyStopped(session, m.body?.reason === 'end');
-            if (trace) dapLog?.trace(`← ${JSON.stringify(m)}`);
+            if (trace) dapLog?.info(`← ${JSON.stringify(m)}`);
           },
           onWillReceiveMessage(m: DapMessage) {
-            if (trace) dapLog?.trace(`→ ${JSON.stringify(m)}`);
+            if (trace) dapLog?.info(`→ ${JSON.stringify(m)}`);
           },
           onError(e: Error) {
             dapLog?.error(`adapter error: ${e.message}`);
