@@ -174,6 +174,23 @@ describe('eBPF assembler parser: located errors and recovery', function () {
     assert.ok(I.isLddw(value) && value.src === I.PSEUDO_MAP_IDX_VALUE && value.imm2 === 8);
   });
 
+  it('gives independent results when lines repeat (the line cache shares parses, never instructions)', function () {
+    const body = ['  if r1 > 2 goto out', '  r0 = 1', 'out:', '  exit'];
+    const a = assembleOrThrow(body.join('\n'));
+    a.program.insns[0].off = 99; // a caller may do what it likes with its result
+    // the same lines later in another program: other slots, other jump offsets
+    const b = assembleOrThrow(['  r0 = 0', '  r0 = 0', ...body].join('\n'));
+    assert.equal(b.program.insns[2].off, 1);
+    assert.equal(b.program.insns[2].slot, 2);
+    assert.equal(a.program.insns[0].slot, 0);
+    const again = assembleOrThrow(body.join('\n'));
+    assert.deepEqual(again.program.insns[0], { opcode: I.BPF_JMP | I.BPF_JGT | I.BPF_K, dst: 1, src: 0, off: 1, imm: 2, slot: 0 });
+    assert.deepEqual(again.labels[0].range, { file: '<input>', line: 3, column: 1, endLine: 3, endColumn: 4 });
+    // a repeated bad line is reported on each of its lines
+    const bad = assemble('frob\nexit\nfrob', { file: 'b.hcb' });
+    assert.deepEqual(bad.diagnostics.map((d) => d.range.line), [1, 3]);
+  });
+
   it('reads every instruction form the same way in both syntaxes', function () {
     const pairs: [string, string][] = [
       ['w1 = w2', 'mov32 %r1, %r2'],

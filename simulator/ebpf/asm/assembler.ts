@@ -17,8 +17,8 @@ import { HELPERS_BY_NAME, isEventName, type EventName } from '../events';
 import * as I from '../isa';
 import { encodeProgram, type Insn } from '../isa';
 import type { GuestRange, HcbProgram, MapDef, MapType } from '../program';
-import { lexLine } from './lexer';
-import { LineError, parseLine, type DirectiveToken, type ParsedInsn, type Span, type Syntax } from './parser';
+import { analyseLine } from './line-cache';
+import { LineError, type DirectiveToken, type ParsedInsn, type Span, type Syntax } from './parser';
 
 export { IMM64_FUNCTIONS, KERNEL_ALU_OPS, KERNEL_JMP_OPS, type Syntax } from './parser';
 
@@ -106,10 +106,10 @@ export function assemble(source: string, options: AsmOptions = {}): AsmResult {
   const lines = source.split(/\r?\n/);
   lines.forEach((text, k) => {
     const line = k + 1 + lineOffset;
-    const lexed = lexLine(text);
-    for (const e of lexed.errors) error(line, e.column, e.end, e.message);
-    if (lexed.errors.length > 0 || lexed.tokens.length === 0) return;
-    const parsed = parseLine(lexed.tokens, line);
+    const analysis = analyseLine(text);
+    for (const e of analysis.lexErrors) error(line, e.column, e.end, e.message);
+    const parsed = analysis.parsed;
+    if (parsed === undefined) return;
     for (const l of parsed.labels) addLabel(l.text, line, l.column, l.end);
     try {
       if (parsed.error) throw parsed.error;
@@ -119,7 +119,8 @@ export function assemble(source: string, options: AsmOptions = {}): AsmResult {
         directive(st.name, st.args, st.end, line);
         return;
       }
-      const insn = st.parsed.insn;
+      // the parse may be shared with other assemblies of the same line: work on a copy
+      const insn = copyInsn(st.parsed.insn);
       insn.slot = slot;
       slot += I.insnSlots(insn);
       const why = I.invalidReason(insn);
@@ -127,7 +128,7 @@ export function assemble(source: string, options: AsmOptions = {}): AsmResult {
       // fields listed, not spread: one object shape for every instruction (a spread of the
       // parser's object was a quarter of the assembler's time)
       const q = st.parsed;
-      pending.push({ insn: q.insn, syntax: q.syntax, fixup: q.fixup, callName: q.callName, mapRef: q.mapRef, range: range(line, st.column, st.end) });
+      pending.push({ insn, syntax: q.syntax, fixup: q.fixup, callName: q.callName, mapRef: q.mapRef, range: range(line, st.column, st.end) });
     } catch (e) {
       if (e instanceof LineError) error(line, e.column, e.end, e.message);
       else throw e;
@@ -299,4 +300,10 @@ export function assemble(source: string, options: AsmOptions = {}): AsmResult {
   if (event) result.event = event;
   if (guestRange) result.guestRange = guestRange;
   return result;
+}
+
+/** A fresh instruction with the same fields (the same object shape for every instruction). */
+function copyInsn(i: Insn): Insn {
+  if (i.imm2 === undefined) return { opcode: i.opcode, dst: i.dst, src: i.src, off: i.off, imm: i.imm };
+  return { opcode: i.opcode, dst: i.dst, src: i.src, off: i.off, imm: i.imm, imm2: i.imm2 };
 }

@@ -53,7 +53,6 @@ export interface Fixup {
   label: string;
   column: number;
   end: number;
-  line: number;
 }
 
 /** One instruction as written: the `Insn` (references not yet resolved) and what it names. */
@@ -252,7 +251,6 @@ function byteSwap(m: string, dst: number): Insn {
 class LineParser extends EmbeddedActionsParser {
   /** What the grammar expects next, for the message when a register/number/name is missing. */
   what = '';
-  line = 0;
   /** End column of the line's last token (chevrotain may append EOF tokens to its input array). */
   lineEnd = 0;
   labels: Span[] = [];
@@ -479,7 +477,7 @@ class LineParser extends EmbeddedActionsParser {
 
   private labelTarget(t: IToken, field: 'off' | 'imm'): number {
     this.ACTION(() => {
-      this.fixup = { kind: field === 'off' ? 'jump' : 'jump-imm', label: t.image, column: columnOf(t), end: endOf(t), line: this.line };
+      this.fixup = { kind: field === 'off' ? 'jump' : 'jump-imm', label: t.image, column: columnOf(t), end: endOf(t)};
     });
     return 0;
   }
@@ -539,7 +537,7 @@ class LineParser extends EmbeddedActionsParser {
           ALT: () => {
             const l = this.SUBRULE(this.anyToken, { ARGS: ['a function label'] });
             this.ACTION(() => {
-              this.fixup = { kind: 'call', label: l.text, column: l.column, end: l.end, line: this.line };
+              this.fixup = { kind: 'call', label: l.text, column: l.column, end: l.end};
             });
             return I.insn(I.OPCODE_CALL, 0, I.CALL_LOCAL);
           },
@@ -1142,14 +1140,13 @@ const messages: IParserErrorMessageProvider = {
 const parser = new LineParser();
 
 /**
- * Parses one line's tokens (lexer.ts): its labels and its statement, or the first problem.
- * `line` is recorded in label fixups.
+ * Parses one line's tokens (lexer.ts, at least one): its labels and its statement, or the first
+ * problem. The result depends on the tokens only (columns, no line number).
  */
-export function parseLine(tokens: IToken[], line: number): ParsedLine {
+export function parseLine(tokens: IToken[]): ParsedLine {
   const lineEnd = endOf(tokens[tokens.length - 1]);
   parser.input = tokens;
   parser.lineEnd = lineEnd;
-  parser.line = line;
   let statement: Statement | undefined;
   try {
     statement = parser.sourceLine();
