@@ -8,9 +8,10 @@
  * reference so the language server can offer hover, go-to-definition and diagnostics from the
  * same parse. Errors are located and do not stop the parse: a bad line is reported and skipped.
  *
- * Lines are lexed (lexer.ts) and parsed (parser.ts, a chevrotain grammar) one at a time; this
- * module gives labels their slots, checks the directives' values, then resolves jumps, calls and
- * map references once every label and map is known.
+ * Lines are lexed (lexer.ts) and parsed (parser.ts, a chevrotain grammar) one at a time, and
+ * remembered by their text (line-cache.ts) so that re-assembling after an edit redoes only the
+ * edited lines; this module gives labels their slots, checks the directives' values, then
+ * resolves jumps, calls and map references once every label and map is known.
  */
 import type { Diagnostic, SourceRange } from '../../diagnostics';
 import { HELPERS_BY_NAME, isEventName, type EventName } from '../events';
