@@ -151,10 +151,15 @@ export async function runUiTests({ page, url, artifacts, log }) {
     if (!/valid/.test(hart.hit)) throw new Error(`hart row without its valid count: ${hart.hit}`);
   });
 
-  await step('the Page Tables view shows the VM\'s tables', async () => {
+  await step('the Page Tables view expands the guest table to its PTE rows', async () => {
     await waitForRowMatching('Page Tables', /hello/);
     const rows = await rowsOf('Page Tables');
-    if ((await rows.count()) < 2) throw new Error('the VM node shows no tables');
+    const guest = rows.filter({ hasText: 'VS-stage' }).first();
+    await guest.waitFor({ timeout: 10_000 });
+    if ((await guest.getAttribute('aria-expanded')) !== 'true') await guest.click();
+    // root[256]: the high-half gigapage hello-vm.S maps onto its RAM.
+    const { hit } = await waitForRowMatching('Page Tables', /^\[256\] 0x/);
+    if (!/1 GiB page/.test(hit)) throw new Error(`root[256] row: ${hit}`);
   });
 
   await step('the Machine view shows the VM and its vCPU', async () => {

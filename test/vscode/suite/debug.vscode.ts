@@ -81,10 +81,28 @@ describe('debugging hello-vm', function () {
     assert.ok(entries.every((e) => /VMID \d+/.test(e.description ?? '')), 'entries name their VMID');
   });
 
-  it('the Page Tables and Machine views show the VM', async () => {
-    const tables = flatten(await api.viewItems('hyperlab.pageTables'));
-    assert.ok(tables.some((r) => /hello/.test(r.label)), `page tables: ${tables.map((r) => r.label).join('; ')}`);
-    assert.ok(tables.length > 2, 'the VM node has children (guest and nested tables)');
+  it('the Page Tables view shows the guest\'s Sv39 table as hello-vm.S builds it, and the nested table', async () => {
+    const vms = await api.viewItems('hyperlab.pageTables');
+    const vm = vms.find((r) => r.label === 'hello');
+    assert.ok(vm, `page tables: ${vms.map((r) => r.label).join('; ')}`);
+    const guest = vm.children?.find((r) => /VS-stage/.test(r.label));
+    const nested = vm.children?.find((r) => /G-stage/.test(r.label));
+    assert.ok(guest && nested, `tables: ${vm.children?.map((r) => r.label).join('; ')}`);
+    // root[0] device gigapage, root[2] → L1 whose [0] is the RAM megapage, root[256] the
+    // high-half RAM gigapage (the comment in hello-vm.S).
+    const root = guest.children ?? [];
+    const row = (rows: typeof root, index: number) => rows.find((r) => r.label.startsWith(`[${index}] `));
+    const show = (rows: typeof root) => rows.map((r) => `${r.label} | ${r.description ?? ''}`).join('; ');
+    assert.match(row(root, 0)?.description ?? '', /L2 · 1 GiB page/, show(root));
+    assert.match(row(root, 2)?.description ?? '', /L2 · .*table/, show(root));
+    assert.match(row(root, 256)?.description ?? '', /L2 · 1 GiB page/, show(root));
+    assert.match(row(root, 256)?.label ?? '', /→ 0x8000_?0000$/, show(root));
+    const l1 = row(root, 2)?.children ?? [];
+    assert.match(row(l1, 0)?.description ?? '', /L1 · 2 MiB page/, show(l1));
+    assert.ok((nested.children ?? []).some((r) => /^\[\d+\] 0x/.test(r.label)), `nested table rows: ${show(nested.children ?? [])}`);
+  });
+
+  it('the Machine view shows the VM', async () => {
     const machine = flatten(await api.viewItems('hyperlab.machine'));
     assert.ok(machine.some((r) => /hello/.test(r.label)), `machine: ${machine.map((r) => r.label).join('; ')}`);
   });
