@@ -5,11 +5,11 @@
  * limited to the live registers (plus those the instruction writes), and the stack slots in use.
  */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { formatInsn } from '../../simulator/ebpf/asm/disasm';
 import { EVENTS, HELPERS_BY_ID, HELPERS_BY_NAME, type HelperSpec } from '../../simulator/ebpf/events';
 import { writesRegisters } from '../../simulator/ebpf/isa';
 import type { State } from '../../simulator/ebpf/verifier/index';
 import type { HcbAnalysis } from './analysis';
+import { kernelText } from './canonical';
 import { liveBefore, registersOf } from './liveness';
 import { describeStack, describeValue } from './stateView';
 import { symbolAt } from './symbolAt';
@@ -70,7 +70,8 @@ export function hover(a: HcbAnalysis, p: Position): Hover | null {
 
 export function instructionMarkdown(a: HcbAnalysis, idx: number): string {
   const insn = a.asm.insns[idx].insn;
-  const text = formatInsn(insn, { maps: a.asm.program.maps });
+  const r0 = a.asm.insns[idx].range;
+  const text = kernelText(a, idx) ?? (a.lines[r0.line - 1] ?? '').slice(r0.column - 1, r0.endColumn - 1);
   const lines = ['```hcb', text, '```'];
   const r = a.verification();
   if (!r) {
