@@ -34,7 +34,7 @@ export function documentSymbols(doc: TextDocument, ctx: LanguageContext): Docume
     const sym: DocumentSymbol = {
       name: s.name,
       kind: SymbolKind.Namespace,
-      range: { start: toRange(s.range).start, end: { line: Math.max(s.range.line - 1, end), character: 0 } },
+      range: { start: toRange(s.range).start, end: lineEnd(doc, Math.max(s.range.line - 1, end)) },
       selectionRange: toRange(s.range),
       children: [],
     };
@@ -50,6 +50,12 @@ export function documentSymbols(doc: TextDocument, ctx: LanguageContext): Docume
     else top.push(sym);
   }
   return top.sort((a, b) => a.range.start.line - b.range.start.line);
+}
+
+/** The position just after the last character of a line (a section's outline range covers its whole last line). */
+function lineEnd(doc: TextDocument, line: number): { line: number; character: number } {
+  const next = line + 1 < doc.lineCount ? doc.offsetAt({ line: line + 1, character: 0 }) - 1 : doc.getText().length;
+  return doc.positionAt(Math.max(doc.offsetAt({ line, character: 0 }), next));
 }
 
 export function workspaceSymbols(query: string, ctx: LanguageContext): SymbolInformation[] {

@@ -1,4 +1,4 @@
-import type { Hover, MarkupContent } from 'vscode-languageserver';
+import type { DocumentSymbol, Hover, MarkupContent, Range } from 'vscode-languageserver';
 import { riscvGuestLanguage as L } from '../../../server/riscv';
 import { expect } from './expect';
 import { MemoryWorkspace, lines } from './workspace';
@@ -146,6 +146,24 @@ describe('riscv-guest structure', () => {
     const syms = L.documentSymbols?.(w.doc('/w/f.S'), w.ctx) ?? [];
     expect(syms.map((s) => [s.name, s.children?.map((c) => c.name) ?? []])).to.deep.equal([['LIMIT', []], ['twice', []], ['.text', ['_start']]]);
     expect(L.workspaceSymbols?.('lim', w.ctx).map((s) => s.name)).to.deep.equal(['LIMIT']);
+  });
+  it('nests every outline entry inside its parent, selection inside range (examples)', async () => {
+    const { examplesWorkspace } = await import('./examples');
+    const { ws: ex, guests } = examplesWorkspace();
+    const before = (a: { line: number; character: number }, b: { line: number; character: number }): boolean => a.line < b.line || (a.line === b.line && a.character <= b.character);
+    const inside = (i: Range, o: Range): boolean => before(o.start, i.start) && before(i.end, o.end);
+    for (const g of guests) {
+      const walk = (syms: DocumentSymbol[], parent?: DocumentSymbol): void => {
+        for (const s of syms) {
+          expect(inside(s.selectionRange, s.range), `${g} ${s.name}`).to.equal(true);
+          if (parent) expect(inside(s.range, parent.range), `${g} ${s.name} in ${parent.name}`).to.equal(true);
+          walk(s.children ?? [], s);
+        }
+      };
+      const syms = L.documentSymbols?.(ex.doc(g), ex.ctx) ?? [];
+      expect(syms.length > 0, g).to.equal(true);
+      walk(syms);
+    }
   });
   it('folds macros and sections', () => {
     const w = ws();
