@@ -99,6 +99,15 @@ describe('riscv-guest navigation', () => {
     expect(L.rename?.(d, { line: 16, character: 5 }, 'LIMIT', w.ctx), 'onto an existing name').to.equal(null);
     expect(L.prepareRename?.(d, { line: 8, character: 3 }, w.ctx)).to.equal(null);
   });
+  it('renames a macro at its definition and its calls, and an .equ name with its uses', () => {
+    const w = ws();
+    const d = w.doc('/w/f.S');
+    const edits = (line: number, character: number, name: string): [number, number, number][] =>
+      (L.rename?.(d, { line, character }, name, w.ctx)?.changes?.['file:///w/f.S'] ?? []).map((e) => [e.range.start.line, e.range.start.character, e.range.end.character]);
+    expect(edits(9, 3, 'thrice')).to.deep.equal([[1, 9, 14], [9, 2, 7]]);
+    expect(edits(0, 8, 'MAX')).to.deep.equal([[0, 7, 12], [13, 9, 14]]);
+    expect(L.prepareRename?.(d, { line: 9, character: 3 }, w.ctx)).to.deep.equal({ range: { start: { line: 9, character: 2 }, end: { line: 9, character: 7 } }, placeholder: 'twice' });
+  });
   it('resolves 1b/1f to the nearest definition in the right direction', () => {
     const w = new MemoryWorkspace({ '/w/f.S': lines('1:', '  j 1f', '1:', '  j 1b', '  j 1f', '1:') });
     const d = w.doc('/w/f.S');
