@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { contentSecurityPolicy } from './csp';
 
 export function nonce(): string {
   return randomBytes(16).toString('base64');
@@ -33,13 +34,7 @@ export interface PageParts {
 export function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri, parts: PageParts): string {
   const n = nonce();
   const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', f)).toString();
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-    `script-src 'nonce-${n}'`,
-  ].join('; ');
+  const csp = contentSecurityPolicy(webview.cspSource, n);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { TraceRecord } from '../../protocol/hyperlab';
 import { TIMELINE_KINDS, TIMELINE_LEGEND, fullWindow, pan, shortCycles, timelineScene, zoom, type Window } from '../model/timeline';
+import { createThrottle } from '../model/throttle';
 import { readTrace } from '../model/traceFetch';
 import { errorText } from '../model/tree';
 import type { HyperlabSessions } from '../session';
@@ -20,6 +21,7 @@ export class TimelinePanel implements vscode.Disposable {
   private events: TraceRecord[] = [];
   private truncated = false;
   private window: Window | null = null;
+  private readonly refetch = createThrottle(() => void this.fetch(), 1000);
   private readonly disposables: vscode.Disposable[] = [];
 
   static show(extensionUri: vscode.Uri, sessions: HyperlabSessions): TimelinePanel {
@@ -61,7 +63,11 @@ export class TimelinePanel implements vscode.Disposable {
         else if (m.type === 'pan') this.window = pan(w, m.fraction, bounds);
         if (m.type !== 'ready') void this.render();
       }),
-      sessions.onDidChange(() => void this.fetch()),
+      // Reading the whole trace is the costly part: at most once a second while the machine
+      // runs, at once when it stops (the trace cannot be read incrementally by time: harts'
+      // clocks differ, so a lagging hart adds events earlier than the last read's end).
+      sessions.onDidChange(() => this.refetch.trigger(sessions.phase !== 'running')),
+      { dispose: () => this.refetch.dispose() },
     );
   }
 
