@@ -5,12 +5,12 @@
  * limited to the live registers (plus those the instruction writes), and the stack slots in use.
  */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { EVENTS, HELPERS_BY_ID, HELPERS_BY_NAME, type HelperSpec } from '../../simulator/ebpf/events';
-import { writesRegisters } from '../../simulator/ebpf/isa';
+import { contextFieldAt, EVENTS, HELPERS_BY_ID, HELPERS_BY_NAME, type HelperSpec } from '../../simulator/ebpf/events';
+import * as I from '../../simulator/ebpf/isa';
 import type { State } from '../../simulator/ebpf/verifier/index';
 import type { HcbAnalysis } from './analysis';
 import { kernelText } from './canonical';
-import { liveBefore, registersOf } from './liveness';
+import { liveness as computeLiveness, registersOf, type Liveness } from './liveness';
 import { describeStack, describeValue } from './stateView';
 import { symbolAt } from './symbolAt';
 
@@ -84,11 +84,12 @@ export function instructionMarkdown(a: HcbAnalysis, idx: number): string {
     return lines.join('\n');
   }
   const live = liveness(a);
-  const shownBefore = registersOf(live[idx] | (1 << 10));
-  const written = writesRegisters(insn).filter((x) => x !== 10);
+  const shownBefore = registersOf(live.before[idx] | (1 << 10));
+  const written = I.writesRegisters(insn).filter((x) => x !== 10);
   const after = r.stateAfter(idx);
-  const liveAfter = idx + 1 < live.length ? live[idx + 1] : 0;
-  const shownAfter = [...new Set([...registersOf(liveAfter), ...written])].sort((x, y) => x - y);
+  const shownAfter = [...new Set([...registersOf(live.after[idx]), ...written])].sort((x, y) => x - y);
+  const field = contextField(a, idx, before);
+  if (field) lines.push(field, '');
   lines.push('**Before**', '', ...stateLines(before, shownBefore));
   lines.push('', '**After**', '', ...(after ? stateLines(after, shownAfter) : ['_no successor (exit or the path stops here)_']));
   return lines.join('\n');
@@ -102,11 +103,26 @@ function stateLines(st: State, regs: readonly number[]): string[] {
   return out;
 }
 
-const liveCache = new WeakMap<HcbAnalysis, Uint16Array>();
-export function liveness(a: HcbAnalysis): Uint16Array {
+/** For a load or store through the context pointer at a constant offset: the field it touches. */
+function contextField(a: HcbAnalysis, idx: number, before: State): string | undefined {
+  const insn = a.asm.insns[idx].insn;
+  const ev = a.asm.event ? EVENTS[a.asm.event.name] : undefined;
+  const cls = I.opClass(insn.opcode);
+  const base = cls === I.BPF_LDX ? insn.src : cls === I.BPF_ST || cls === I.BPF_STX ? insn.dst : undefined;
+  if (!ev || base === undefined) return undefined;
+  const ptr = before.regs[base];
+  if (ptr?.t !== 'ctx' || ptr.v.tm !== 0n) return undefined;
+  const offset = Number(BigInt.asIntN(64, ptr.v.tv)) + insn.off;
+  const f = contextFieldAt(ev, offset, I.sizeBytes(insn.opcode));
+  if (!f) return undefined;
+  return `Context field \`${f.name}\` (offset ${f.offset}, ${f.size} bytes${f.writable ? ', writable' : ''}): ${f.description}`;
+}
+
+const liveCache = new WeakMap<HcbAnalysis, Liveness>();
+export function liveness(a: HcbAnalysis): Liveness {
   let l = liveCache.get(a);
   if (!l) {
-    l = liveBefore(a.asm.program.insns);
+    l = computeLiveness(a.asm.program.insns);
     liveCache.set(a, l);
   }
   return l;

@@ -32,8 +32,14 @@ export function readsRegisters(i: Insn): number[] {
   return [];
 }
 
-/** Bit sets (bit r = register r) of the registers live before each instruction. */
-export function liveBefore(insns: readonly Insn[]): Uint16Array {
+export interface Liveness {
+  /** Bit sets (bit r = register r) of the registers live before each instruction. */
+  before: Uint16Array;
+  /** ... and after it (the union over its successors). */
+  after: Uint16Array;
+}
+
+export function liveness(insns: readonly Insn[]): Liveness {
   const n = insns.length;
   const slotToIdx = new Map<number, number>();
   insns.forEach((insn, k) => slotToIdx.set(insn.slot ?? k, k));
@@ -61,7 +67,9 @@ export function liveBefore(insns: readonly Insn[]): Uint16Array {
       }
     }
   }
-  return live;
+  const after = new Uint16Array(n);
+  for (let k = 0; k < n; k++) for (const s of succ[k]) after[k] |= live[s];
+  return { before: live, after };
 }
 
 function mask(regs: readonly number[]): number {

@@ -136,7 +136,9 @@ describe('language server: hcb over the protocol', function () {
       assert.match(h, /\*\*After\*\*/);
       const k = hoverText(await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: uninit.uri }, position: pos(2, 4) }));
       // a jump shows its target by label; only live registers are listed
-      assert.equal(k, '```hcb\nif r2 > 1000 goto long\n```\n**Before**\n\n- `r2`: number, (any value)\n- `r7`: uninitialised\n- `r10`: fp+0\n\n**After**\n\n- `r7`: uninitialised');
+      assert.equal(k, '```hcb\nif r2 > 1000 goto long\n```\n**Before**\n\n- `r2`: number, (any value)\n- `r7`: uninitialised\n- `r10`: fp+0\n\n**After**\n\n- `r7`: uninitialised\n- `r10`: fp+0');
+      const load = hoverText(await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: uninit.uri }, position: pos(1, 4) }));
+      assert.match(load, /^```hcb\nr2 = \*\(u64 \*\)\(r1 \+ 32\)\n```\nContext field `ran_ns` \(offset 32, 8 bytes\): nanoseconds the vCPU has run in this slice\n/);
       const shifted = hoverText(await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: loop.uri }, position: pos(15, 3) }));
       assert.match(shifted, /r0 <<= 1/);
       assert.match(shifted, /- `r0`: number, range \[0, 3\], known bits 0x0 of mask 0xfffffffffffffffc/);
