@@ -194,9 +194,18 @@ function previousPrivilege(sec: FlowSection, xret: FlowInsn, flow: FlowUnit, fac
   // Backwards over every path that reaches the xret; a path is fine once it meets a write of the field.
   const seen = new Set<number>();
   const work = [...xret.prev, ...(xret.prev.length ? [] : [-1])];
+  /** A slot of a vectored trap table: a jump in a run of jumps that starts at a trap vector. */
+  const inVectorTable = (i: FlowInsn): boolean => {
+    for (let k = i.index; k >= 0; k--) {
+      const x = sec.insns[k];
+      if (!(x.name === 'jal' && x.mi.rd === 0)) return false;
+      if ((sec.labels.get(k) ?? []).some((n) => vectors.has(n))) return true;
+    }
+    return false;
+  };
   const entryProblem = (i: FlowInsn): RelatedInformation | undefined => {
     const names = sec.labels.get(i.index) ?? [];
-    if (names.some((n) => vectors.has(n))) return undefined; // a trap set the field on the way in
+    if (names.some((n) => vectors.has(n)) || inVectorTable(i)) return undefined; // a trap set the field on the way in
     const label = names.find((n) => !n.includes('\u0002')) ?? names[0];
     const def = label === undefined ? undefined : flow.unit.symbols.get(label);
     if (!def || label === undefined) return { range: i.range, message: `a path starts here (${where(i)})` };

@@ -60,6 +60,10 @@ describe('riscv-guest kernel checks', () => {
       const text = lines('  la t0, handler', '  csrw mtvec, t0', '  la t0, shandler', '  csrw stvec, t0', '  j .', 'handler:', '  csrr t0, mepc', '  addi t0, t0, 4', '  csrw mepc, t0', '  mret', 'shandler:', '  sret');
       expect(kernel(text)).to.deep.equal([]);
     });
+    it('accepts the handlers of a vectored trap table', () => {
+      const text = lines('  la t0, vec', '  ori t0, t0, 1', '  csrw mtvec, t0', '  j .', 'vec:', '  j h0', '  j h1', 'h0:', '  mret', 'h1:', '  mret');
+      expect(kernel(text)).to.deep.equal([]);
+    });
     it('wants sstatus.SPP (bit 8) for sret', () => {
       expect(kernel(lines('enter:', '  li t0, 1 << 11', '  csrs sstatus, t0', '  sret')).map((x) => x[2])).to.deep.equal([
         "sret may return with sstatus.SPP left as it was: a path that enters at 'enter' (line 1) does not write sstatus.SPP first",
