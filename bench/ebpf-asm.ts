@@ -22,7 +22,7 @@ import { assemble } from '../simulator/ebpf/asm/assembler';
 const BASELINE_REV = 'a9f5dd6';
 const INSTRUCTIONS = 1000;
 const RUNS = 60;
-const WARMUP = 15;
+const BLOCK = 10;
 
 type AssembleFn = (source: string, options?: { file?: string }) => { diagnostics: unknown[]; program: { insns: unknown[] } };
 
@@ -99,23 +99,26 @@ interface Timing {
 }
 
 /**
- * Times the assemblers on `sourceOf(k)` for run k, interleaved run by run so that both see the
- * same machine load (the bench machine is shared); the first runs warm V8 up and are not counted.
+ * Times the assemblers on `sourceOf(k)` for run k, alternating in blocks of `BLOCK` runs so that
+ * both see the same machine load (the bench machine is shared) while each mostly pays for its
+ * own garbage collection; the first block of each warms V8 up and is not counted.
  */
 function timeInterleaved(fns: AssembleFn[], sourceOf: (run: number) => string): Timing[] {
   const cpu: number[][] = fns.map(() => []);
   const wall: number[][] = fns.map(() => []);
-  for (let k = 0; k < WARMUP + RUNS; k++) {
-    const source = sourceOf(k);
+  for (let block = 0; block <= RUNS / BLOCK; block++) {
     fns.forEach((fn, i) => {
-      const c0 = process.cpuUsage();
-      const t0 = process.hrtime.bigint();
-      fn(source, { file: 'bench.hcb' });
-      const t = Number(process.hrtime.bigint() - t0) / 1e6;
-      const c = process.cpuUsage(c0);
-      if (k >= WARMUP) {
-        wall[i].push(t);
-        cpu[i].push((c.user + c.system) / 1000);
+      for (let k = block * BLOCK; k < (block + 1) * BLOCK; k++) {
+        const source = sourceOf(k);
+        const c0 = process.cpuUsage();
+        const t0 = process.hrtime.bigint();
+        fn(source, { file: 'bench.hcb' });
+        const t = Number(process.hrtime.bigint() - t0) / 1e6;
+        const c = process.cpuUsage(c0);
+        if (block > 0) {
+          wall[i].push(t);
+          cpu[i].push((c.user + c.system) / 1000);
+        }
       }
     });
   }

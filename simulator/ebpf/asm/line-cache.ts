@@ -18,7 +18,7 @@ export interface LineAnalysis {
 }
 
 /** Bound on remembered lines (a few files' worth); past it the cache starts afresh. */
-const MAX_LINES = 50_000;
+const MAX_LINES = 20_000;
 const cache = new Map<string, LineAnalysis>();
 const BLANK: LineAnalysis = { lexErrors: [] };
 
