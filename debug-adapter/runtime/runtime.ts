@@ -100,7 +100,8 @@ type Mode =
   | { kind: 'stepInsn'; threadId: number; hart: number; retired: number; pc: number }
   | { kind: 'seek'; pcs: number[] }
   | { kind: 'next'; first: boolean }
-  | { kind: 'touch'; hart: number };
+  | { kind: 'touch'; hart: number }
+  | { kind: 'threadBoundary'; threadId: number };
 
 interface Pending { info: StopInfo }
 
@@ -400,7 +401,7 @@ export class Runtime extends EventEmitter {
     // The stepping modes see every boundary through the virtual check already.
     if (pa >= 0 && m.kind !== 'run') return false;
     // The boundary just reported (both checks of it) is passed over when resuming.
-    if (m.kind === 'run' && pc === this.skipPc[hart.id] && hart.retired === this.skipRetired[hart.id]) return false;
+    if ((m.kind === 'run' || m.kind === 'threadBoundary') && pc === this.skipPc[hart.id] && hart.retired === this.skipRetired[hart.id]) return false;
     switch (m.kind) {
       case 'seek': {
         const pcs = this.program.machine.harts.map((h) => h.pc);
@@ -415,6 +416,8 @@ export class Runtime extends EventEmitter {
         if (hart.id === m.hart && hart.retired === m.retired && pc === m.pc) return false;
         return this.requestStop({ reason: 'step', threadId: m.threadId });
       }
+      case 'threadBoundary':
+        return this.threads.onHart(hart)?.id === m.threadId ? this.requestStop({ reason: 'step', threadId: m.threadId }) : false;
       case 'run': {
         const stop = this.checkBreakpoints(hart, pc, pa, m);
         if (stop && pa >= 0) this.stopFetched = { hart: hart.id };
@@ -529,7 +532,7 @@ export class Runtime extends EventEmitter {
   /** One run call in `mode`: at most `max` instructions; returns the result and the stop the hook asked for, if any. */
   private runOnce(mode: Mode, max: bigint): { result: RunResult; stop: StopInfo | undefined } {
     this.mode = mode;
-    this.hook.singleStep = mode.kind === 'stepInsn' || mode.kind === 'seek' || mode.kind === 'next';
+    this.hook.singleStep = mode.kind === 'stepInsn' || mode.kind === 'seek' || mode.kind === 'next' || mode.kind === 'threadBoundary';
     this.refreshHookAddresses();
     this.pending = undefined;
     this.stopFetched = undefined;
@@ -825,8 +828,10 @@ export class Runtime extends EventEmitter {
       const startLine = this.lineOf(threadId);
       let cur = here;
       let moved = false;
+      // One hart and one thread: the machine's previous boundary is the thread's (and cheaper to find).
+      const alone = this.threads.threads.length === 1 && this.program.machine.harts.length === 1;
       for (let i = 0; i < (granularity === 'line' ? MAX_BACK_LINE_STEPS : 1); i++) {
-        const prev = this.previousPlace(cur);
+        const prev = alone ? this.previousPlace(cur) : await this.previousOfThread(cur, threadId);
         if (prev === undefined) break;
         cur = prev;
         moved = true;
@@ -843,33 +848,53 @@ export class Runtime extends EventEmitter {
   reverseContinue(threadId: number): void {
     this.thread(threadId);
     void this.drive(async () => {
-      const here = this.place();
-      let end = here.position;
-      for (;;) {
-        const start = this.history.restoreBefore(end > 0n ? end - 1n : 0n);
-        this.position = start;
-        const hits: { place: Place; info: StopInfo }[] = [];
-        this.replaying = true;
-        try {
-          this.armSkipsNone();
-          while (this.position < end) {
-            const { result, stop } = this.runOnce({ kind: 'run', collect: true }, end - this.position);
-            if (stop !== undefined) {
-              const p = this.place();
-              if (p.position < here.position) hits.push({ place: p, info: stop });
-              this.armSkips();
-            } else if (result.instret === 0n) break;
-          }
-        } finally {
-          this.replaying = false;
-        }
-        const last = hits[hits.length - 1];
-        if (last !== undefined) { this.goTo(last.place); return last.info; }
-        if (start === 0n) { this.goTo({ position: 0n, pcs: this.history0Pcs() }); return { reason: 'entry', threadId, description: 'reached the start of the recorded history' }; }
-        end = start;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      const found = await this.searchBack(this.place(), { kind: 'run', collect: true });
+      if (found !== undefined) return found.info;
+      return { reason: 'entry', threadId, description: 'reached the start of the recorded history' };
     });
+  }
+
+  /**
+   * The last stop `mode` asks for before `here`, found by re-executing the history segment by
+   * segment backwards (checkpoint to `end`, stopping at every hit and noting it); the machine is
+   * left there. At the start of the history without a hit: left at the start, undefined.
+   */
+  private async searchBack(here: Place, mode: Mode): Promise<{ place: Place; info: StopInfo } | undefined> {
+    const same = (a: Place, b: Place): boolean => a.position === b.position && a.pcs.every((p, i) => p === b.pcs[i]);
+    let end = here.position;
+    for (;;) {
+      const start = this.history.restoreBefore(end > 0n ? end - 1n : 0n);
+      this.position = start;
+      const hits: { place: Place; info: StopInfo }[] = [];
+      this.replaying = true;
+      try {
+        this.armSkipsNone();
+        while (this.position < end) {
+          const { result, stop } = this.runOnce(mode.kind === 'next' ? { kind: 'next', first: false } : mode, end - this.position);
+          if (stop !== undefined) {
+            const p = this.place();
+            if (p.position < here.position || (p.position === here.position && !same(p, here))) hits.push({ place: p, info: stop });
+            this.armSkips();
+          } else if (result.instret === 0n) break;
+        }
+      } finally {
+        this.replaying = false;
+      }
+      const last = hits[hits.length - 1];
+      if (last !== undefined) { this.goTo(last.place); return last; }
+      if (start === 0n) { this.goTo({ position: 0n, pcs: this.history0Pcs() }); return undefined; }
+      end = start;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * The previous boundary of one thread when other harts or vCPUs interleave with it: the last
+   * boundary where the thread is on a hart, searched backwards (see searchBack).
+   */
+  private async previousOfThread(here: Place, threadId: number): Promise<Place | undefined> {
+    const found = await this.searchBack(here, { kind: 'threadBoundary', threadId });
+    return found?.place;
   }
 
   private armSkipsNone(): void { this.skipPc.fill(Number.NaN); this.skipRetired.fill(-1); }

@@ -233,6 +233,27 @@ describe('debug adapter over DAP', function () {
       assert.equal(await evalValue(dc, 's1'), 200n);
     });
 
+    it('stepBack of one hart among four (smp-ipi) returns to that hart\'s previous stop, state identical', async () => {
+      const stop = await launch(dc, {
+        program: path.join(EXAMPLES, 'smp-ipi/smp-ipi.hlab.json'), checkpointInterval: 1000,
+        configure: (c) => c.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'online_barrier', condition: 'a0 == 2' }] }),
+      });
+      assert.ok(stop.body.reason === 'function breakpoint' || stop.body.reason === 'breakpoint', stop.body.reason);
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+      const threadId = stop.body.threadId as number;
+      assert.notEqual(threadId, 1);
+      const recorded = [await archHash(dc)];
+      for (let i = 0; i < 6; i++) {
+        await stopAfter(dc, () => dc.stepInRequest({ threadId, granularity: 'instruction' }));
+        recorded.push(await archHash(dc));
+      }
+      for (let i = 5; i >= 3; i--) {
+        const back = await stopAfter(dc, () => dc.stepBackRequest({ threadId, granularity: 'instruction' }));
+        assert.equal(back.body.threadId, threadId);
+        assert.deepEqual(await archHash(dc), recorded[i], `back to step ${i}`);
+      }
+    });
+
     it('stepBack in a VM (hello-vm) gives the recorded state', async () => {
       await launch(dc, { program: path.join(EXAMPLES, 'hello-vm/hello-vm.hlab.json'), stopOnEntry: true, checkpointInterval: 1000 });
       const recorded = [await archHash(dc)];
