@@ -66,6 +66,9 @@ export const PARSER_TOKENS: TokenType[] = [
 
 // Order matters where patterns overlap: numbers before identifiers, signed operators before the
 // identifier `s`, compound operators (`-=`, `==`) before the single characters (`-`, `=`).
+// ensureOptimizations: a pattern that defeats chevrotain's first-character dispatch (a complement
+// set such as /[^\s]/) fails here, at load, instead of silently slowing every keystroke; characters
+// no token matches come back as lexer errors (lexLine names them).
 const lexer = new Lexer(
   [WhiteSpace, Comment, NumberLiteral, BadNumber, SignedOperator, Register, PercentName, Identifier, Operator, Comma, Colon, LBracket, RBracket, LParen, RParen, Star, Assign, Plus, Minus],
   { positionTracking: 'onlyOffset', ensureOptimizations: true },
