@@ -284,6 +284,16 @@ describe('debug adapter over DAP', function () {
       assert.equal(dec.body.variables.find((v) => v.name === 'a0')?.value, '3');
       const paged = await dc.variablesRequest({ variablesReference: general.variablesReference, start: 2, count: 3 });
       assert.equal(paged.body.variables.length, 3);
+      // A data breakpoint from a variable: the word sp points at (square's saved s0 slot).
+      const info = await dc.dataBreakpointInfoRequest({ variablesReference: general.variablesReference, name: 'sp' });
+      assert.match(info.body.dataId ?? '', /^virtual:0x/);
+      assert.match(info.body.description, /8 bytes at 0x/);
+      // setExpression on memory and on a register.
+      const buffer = `0x${(await evalValue(dc, 'buffer')).toString(16)}`;
+      await dc.customRequest('setExpression', { expression: `*(u64 *)${buffer}`, value: '0x1234', frameId: f.id });
+      assert.equal(await evalValue(dc, '*(u64 *)buffer'), 0x1234n);
+      await dc.customRequest('setExpression', { expression: 'a1', value: 'a0 + 2', frameId: f.id });
+      assert.equal(await evalValue(dc, 'a1'), 5n);
       await dc.setVariableRequest({ variablesReference: general.variablesReference, name: 'a0', value: '12' });
       await stopAfter(dc, () => dc.stepInRequest({ threadId: 1, granularity: 'instruction' }));
       assert.equal(await evalValue(dc, 'a0'), 144n);
