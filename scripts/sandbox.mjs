@@ -46,7 +46,7 @@ try {
   const ext = installVsix(env, profile, vsix);
   log(`installed ${path.basename(ext)}`);
   const workspace = path.join(repoRoot, 'examples');
-  server = await startCodeServer(env, profile, { port: await choosePort(), workspace });
+  server = await startCodeServer(env, profile, { port: await choosePort(), workspace, onSpawn: (stop) => (server = { stop }) });
   console.log(`\nHyperLab sandbox: ${server.url}/?folder=${encodeURIComponent(workspace)}\n(code-server log: ${profile.log}; Ctrl-C stops it)`);
 } catch (e) {
   console.error(`[sandbox] ${e instanceof Error ? e.message : e}`);

@@ -134,9 +134,11 @@ export function installVsix(env, profile, vsix) {
 
 /**
  * Starts code-server detached (own process group) on 127.0.0.1:port with `workspace` open and
- * waits for /healthz. Returns { url, stop() }; stop() ends the whole process group.
+ * waits for /healthz. Returns { url, stop() }; stop() ends the whole process group. `onSpawn`
+ * receives stop() as soon as the process exists, so a caller interrupted while waiting for
+ * /healthz can still end it.
  */
-export async function startCodeServer(env, profile, { port, workspace, smokeTestDriver = false, extraEnv = {} }) {
+export async function startCodeServer(env, profile, { port, workspace, smokeTestDriver = false, extraEnv = {}, onSpawn = () => {} }) {
   const out = openSync(profile.log, 'a');
   const args = [
     ...codeServerArgs(env, profile),
@@ -147,6 +149,7 @@ export async function startCodeServer(env, profile, { port, workspace, smokeTest
   ];
   const child = spawn(env.node, args, { env: codeServerEnv(profile, extraEnv), detached: true, stdio: ['ignore', out, out] });
   const stop = () => killGroup(child);
+  onSpawn(stop);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -205,7 +208,8 @@ export async function launchChromium(env, profile) {
 }
 
 export function removeProfile(profile) {
-  rmSync(profile.dir, { recursive: true, force: true });
+  // Retries: a browser or server still closing may write into the profile while it goes.
+  rmSync(profile.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

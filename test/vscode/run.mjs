@@ -39,20 +39,18 @@ if (opts.only && !['suite', 'ui'].includes(opts.only)) {
 }
 
 const log = (...a) => console.log(`[vscode] ${format(...a)}`);
+// What to end or remove, newest last. Drained after each part (so the suite's code-server and
+// browser are gone before the UI test starts) and on every exit path, signals included.
 const cleanups = [];
-let cleaningUp;
-function cleanup() {
-  // Runs once even when a signal arrives while the normal path is already cleaning up.
-  cleaningUp ??= (async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (e) {
-        log(`cleanup: ${e instanceof Error ? e.message : e}`);
-      }
+async function cleanup() {
+  while (cleanups.length > 0) {
+    const c = cleanups.pop();
+    try {
+      await c();
+    } catch (e) {
+      log(`cleanup: ${e instanceof Error ? e.message : e}`);
     }
-  })();
-  return cleaningUp;
+  }
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
@@ -64,6 +62,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 let passed = 0;
 let failed = 0;
 
+/** A throwaway copy of the test workspace for one part; returns its .code-workspace file. */
 function workspaceCopy(name) {
   const { workspaceFile, dir } = copyTestWorkspace(name);
   cleanups.push(() => (opts.keep ? log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
@@ -77,8 +76,7 @@ async function freshCodeServer(env, vsix, name, serverOptions) {
   const extensionDir = installVsix(env, profile, vsix);
   log(`${name}: installed ${path.basename(extensionDir)} into ${profile.extensions}`);
   const port = await freePort();
-  const server = await startCodeServer(env, profile, { port, ...serverOptions });
-  cleanups.push(server.stop);
+  const server = await startCodeServer(env, profile, { port, ...serverOptions, onSpawn: (stop) => cleanups.push(stop) });
   log(`${name}: code-server (pid ${server.pid}) at ${server.url}; log ${profile.log}`);
   const browser = await launchChromium(env, profile);
   cleanups.push(() => browser.close());
@@ -160,6 +158,8 @@ try {
     } catch (e) {
       failed += 1;
       log(`${part}: could not run: ${e instanceof Error ? e.stack : e}`);
+    } finally {
+      await cleanup();
     }
   }
 } catch (e) {
