@@ -41,6 +41,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canPullConfiguration = false;
   let canWatchDynamically = false;
   let supportsFolderEvents = false;
+  let canRefreshInlayHints = false;
   let dependentsTimer: NodeJS.Timeout | undefined;
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -49,6 +50,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     canPullConfiguration = params.capabilities.workspace?.configuration === true;
     canWatchDynamically = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     supportsFolderEvents = params.capabilities.workspace?.workspaceFolders === true;
+    canRefreshInlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
     settings = parseSettings((params.initializationOptions as { hyperlab?: unknown } | undefined)?.hyperlab ?? params.initializationOptions);
     return {
       capabilities: {
@@ -90,12 +92,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   });
 
+  /** New settings: diagnostics depend on them (kernel checks), and so do inlay hints. */
+  function applySettings(next: LanguageSettings): void {
+    const hintsChanged = next.inlayHints !== settings.inlayHints;
+    settings = next;
+    scheduler.refreshAll();
+    if (hintsChanged && canRefreshInlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
+  }
+
   async function pullSettings(): Promise<void> {
     if (!canPullConfiguration) return;
     try {
       const raw: unknown = await connection.workspace.getConfiguration('hyperlab');
-      settings = parseSettings(raw);
-      scheduler.refreshAll();
+      applySettings(parseSettings(raw));
     } catch (e) {
       log(`reading settings failed: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -103,10 +112,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onDidChangeConfiguration((change) => {
     if (canPullConfiguration) void pullSettings();
-    else {
-      settings = parseSettings((change.settings as { hyperlab?: unknown } | null)?.hyperlab);
-      scheduler.refreshAll();
-    }
+    else applySettings(parseSettings((change.settings as { hyperlab?: unknown } | null)?.hyperlab));
   });
 
   connection.onDidChangeWatchedFiles((params) => {
