@@ -43,5 +43,13 @@
       status.classList.add('error');
     }
   });
+  // The extension lays the timeline out for the panel's width: report it, and again on resizes.
+  let resizeTimer;
+  const reportWidth = () => vscode.postMessage({ type: 'resize', width: picture.clientWidth || document.body.clientWidth });
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(reportWidth, 150);
+  });
+  reportWidth();
   vscode.postMessage({ type: 'ready' });
 })();

@@ -13,7 +13,9 @@ export type FromWebview =
   | { type: 'translate'; address: string; threadId: number | null; access: 'read' | 'write' | 'execute' }
   | { type: 'zoom'; factor: number; anchor: number }
   | { type: 'pan'; fraction: number }
-  | { type: 'reset' };
+  | { type: 'reset' }
+  /** The picture's width in CSS pixels (on load and when the panel is resized). */
+  | { type: 'resize'; width: number };
 
 /** Messages come from a page script: check their shape before trusting them. */
 export function parseFromWebview(m: unknown): FromWebview | null {
@@ -33,6 +35,9 @@ export function parseFromWebview(m: unknown): FromWebview | null {
     case 'pan':
       if (typeof o.fraction !== 'number' || !Number.isFinite(o.fraction)) return null;
       return { type: 'pan', fraction: o.fraction };
+    case 'resize':
+      if (typeof o.width !== 'number' || !Number.isFinite(o.width) || o.width <= 0) return null;
+      return { type: 'resize', width: o.width };
     default:
       return null;
   }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { TraceRecord } from '../../protocol/hyperlab';
-import { TIMELINE_KINDS, TIMELINE_LEGEND, fullWindow, pan, shortCycles, timelineScene, zoom, type Window } from '../model/timeline';
+import { DEFAULT_TIMELINE, TIMELINE_KINDS, TIMELINE_LEGEND, fullWindow, pan, shortCycles, timelineScene, zoom, type Window } from '../model/timeline';
 import { createThrottle } from '../model/throttle';
 import { readTrace } from '../model/traceFetch';
 import { errorText } from '../model/tree';
@@ -21,6 +21,8 @@ export class TimelinePanel implements vscode.Disposable {
   private events: TraceRecord[] = [];
   private truncated = false;
   private window: Window | null = null;
+  /** Drawing width: the panel's, as its script reports it. */
+  private width = DEFAULT_TIMELINE.width;
   private readonly refetch = createThrottle(() => void this.fetch(), 1000);
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -61,6 +63,7 @@ export class TimelinePanel implements vscode.Disposable {
         else if (m.type === 'reset') this.window = null;
         else if (m.type === 'zoom') this.window = zoom(w, m.factor, m.anchor, bounds);
         else if (m.type === 'pan') this.window = pan(w, m.fraction, bounds);
+        else if (m.type === 'resize') this.width = Math.round(Math.min(4000, Math.max(480, m.width)));
         if (m.type !== 'ready') void this.render();
       }),
       // Reading the whole trace is the costly part: at most once a second while the machine
@@ -88,7 +91,7 @@ export class TimelinePanel implements vscode.Disposable {
 
   private async render(): Promise<void> {
     const w = this.window ?? fullWindow(this.events);
-    const scene = timelineScene(this.events, w);
+    const scene = timelineScene(this.events, w, { ...DEFAULT_TIMELINE, width: this.width });
     const status = `${this.events.length} events${this.truncated ? ` (the first ${EVENT_LIMIT} only)` : ''}, showing ${shortCycles(w.start)} – ${shortCycles(w.end)} cycles${this.sessions.ended ? ' · ended: last state' : ''}`;
     await this.post({ type: 'scene', scene, status });
   }

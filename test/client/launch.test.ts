@@ -85,6 +85,8 @@ describe('client/webviews/messages', () => {
     assert.deepEqual(parseFromWebview({ type: 'zoom', factor: 2, anchor: 0.5 }), { type: 'zoom', factor: 2, anchor: 0.5 });
     assert.deepEqual(parseFromWebview({ type: 'translate', address: '0x1000', threadId: 3, access: 'write' }), { type: 'translate', address: '0x1000', threadId: 3, access: 'write' });
     assert.equal(parseFromWebview({ type: 'zoom', factor: -1, anchor: 0 }), null);
+    assert.deepEqual(parseFromWebview({ type: 'resize', width: 812 }), { type: 'resize', width: 812 });
+    assert.equal(parseFromWebview({ type: 'resize', width: 0 }), null);
     assert.equal(parseFromWebview({ type: 'translate', address: '0x1', access: 'steal' }), null);
     assert.equal(parseFromWebview({ type: 'eval', code: 'x' }), null);
     assert.equal(parseFromWebview('ready'), null);
