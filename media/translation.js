@@ -38,5 +38,13 @@
       status.classList.add('error');
     }
   });
+  // The extension fits the diagram's columns to the panel: report its width, and on resizes.
+  let resizeTimer;
+  const reportWidth = () => vscode.postMessage({ type: 'resize', width: picture.clientWidth || document.body.clientWidth });
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(reportWidth, 150);
+  });
+  reportWidth();
   vscode.postMessage({ type: 'ready' });
 })();

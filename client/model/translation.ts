@@ -79,14 +79,22 @@ export function diagramModel(t: Translation, radix: Radix, vcpuLabel: string): D
   };
 }
 
-const BOX_W = 230;
 const BOX_H = 44;
 const ROW_H = 40;
-const COL_W = 420;
 
-export function diagramScene(m: DiagramModel): Scene {
+/** Column and box widths for the panel's width: full size when there is room, narrower down to what a 64-bit PTE line needs. */
+export function diagramGeometry(stages: number, boxes: number, maxWidth = Infinity): { colW: number; boxW: number; gap: number } {
+  const avail = Math.max(0, maxWidth - 40);
+  const colW = Math.round(Math.min(420, Math.max(370, avail / Math.max(1, stages))));
+  const gap = avail < boxes * 230 + (boxes - 1) * 60 ? 36 : 60;
+  const boxW = Math.round(Math.min(230, Math.max(170, (avail - (boxes - 1) * gap) / Math.max(1, boxes))));
+  return { colW, boxW, gap };
+}
+
+/** Lays the diagram out; `maxWidth` is the panel's width, when known. */
+export function diagramScene(m: DiagramModel, maxWidth = Infinity): Scene {
   const items: SceneItem[] = [];
-  const gap = 60;
+  const { colW: COL_W, boxW: BOX_W, gap } = diagramGeometry(m.stages.length, m.addresses.length, maxWidth);
   m.addresses.forEach((a, i) => {
     const x = 20 + i * (BOX_W + gap);
     const failed = a.value === null;
@@ -96,7 +104,7 @@ export function diagramScene(m: DiagramModel): Scene {
     if (i > 0) items.push({ type: 'line', x1: x - gap + 4, y1: 20 + BOX_H / 2, x2: x - 4, y2: 20 + BOX_H / 2, cls: failed ? 'arrow fault' : 'arrow', arrow: true });
   });
   const summaryY = 20 + BOX_H + 28;
-  const summary = `TLB ${m.tlb}${m.tlb === 'hit' ? ' (translated without a walk; the walk below is what a miss would cost)' : ''} · ${m.references} memory reference${m.references === 1 ? '' : 's'}${m.fault ? ` · fault: ${m.fault}` : ''}`;
+  const summary = `TLB ${m.tlb}${m.tlb === 'hit' ? ' (a miss would walk as below)' : ''} · ${m.references} memory reference${m.references === 1 ? '' : 's'}${m.fault ? ` · fault: ${m.fault}` : ''}`;
   items.push({ type: 'text', x: 20, y: summaryY, text: summary, cls: m.fault ? 'summary fault' : `summary tlb-${m.tlb}` });
 
   const top = summaryY + 30;

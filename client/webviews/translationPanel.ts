@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { MachineSummary } from '../../protocol/hyperlab';
 import { parseAddressInput } from '../model/format';
-import { diagramModel, diagramScene } from '../model/translation';
+import { diagramModel, diagramScene, type DiagramModel } from '../model/translation';
 import { errorText } from '../model/tree';
 import type { HyperlabSessions } from '../session';
 import { pageHtml, webviewOptions } from './html';
@@ -26,6 +26,9 @@ export class TranslationPanel implements vscode.Disposable {
   static readonly viewType = 'hyperlab.translation';
   private static current: TranslationPanel | undefined;
   private target: TranslateTarget;
+  /** The panel's width as its script reports it; the diagram narrows its columns to fit. */
+  private width = Infinity;
+  private last: { model: DiagramModel; status: string } | null = null;
   private readonly disposables: vscode.Disposable[] = [];
 
   static show(extensionUri: vscode.Uri, sessions: HyperlabSessions, target: TranslateTarget): TranslationPanel {
@@ -59,6 +62,10 @@ export class TranslationPanel implements vscode.Disposable {
         const m = parseFromWebview(raw);
         if (!m) return;
         if (m.type === 'ready') void this.update();
+        if (m.type === 'resize') {
+          this.width = m.width;
+          if (this.last) void this.post({ type: 'scene', scene: diagramScene(this.last.model, this.width), status: this.last.status });
+        }
         if (m.type === 'translate') {
           const parsed = parseAddressInput(m.address);
           if (!parsed.ok) {
@@ -92,7 +99,8 @@ export class TranslationPanel implements vscode.Disposable {
       });
       const model = diagramModel(t, this.sessions.radix, chosen.label);
       const status = `${model.title}: TLB ${t.tlb}, ${t.references} memory references${t.fault ? `, fault: ${t.fault}` : ''}${this.sessions.ended ? ' (ended: last state)' : ''}`;
-      await this.post({ type: 'scene', scene: diagramScene(model), status });
+      this.last = { model, status };
+      await this.post({ type: 'scene', scene: diagramScene(model, this.width), status });
     } catch (e) {
       await this.post({ type: 'error', message: `Cannot translate ${this.target.address}: ${errorText(e)}` });
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Translation } from '../../protocol/hyperlab';
-import { decodePte, diagramModel, diagramScene } from '../../client/model/translation';
+import { decodePte, diagramGeometry, diagramModel, diagramScene } from '../../client/model/translation';
 
 const twoStage: Translation = {
   address: '0x80201000', gpa: '0x80201000', hpa: '0x81201000', tlb: 'miss', references: 4, fault: null,
@@ -42,6 +42,16 @@ describe('client/model/translation', () => {
     assert.ok(steps.every((r) => r.type === 'rect' && r.label));
     assert.ok(s.items.some((i) => i.type === 'text' && i.text === '2149584896'), 'decimal when asked');
     assert.ok(s.items.some((i) => i.type === 'text' && /^TLB miss · 4 memory references$/.test(i.text)));
+  });
+  it('narrows columns and boxes to the panel, down to what a 64-bit PTE line needs', () => {
+    assert.deepEqual(diagramGeometry(2, 3), { colW: 420, boxW: 230, gap: 60 });
+    const narrow = diagramGeometry(2, 3, 600);
+    assert.equal(narrow.colW, 370, 'never narrower than a PTE line');
+    assert.equal(narrow.gap, 36);
+    assert.equal(narrow.boxW, 170);
+    const s = diagramScene(diagramModel(twoStage, 'hex', 'vm1 vCPU 0'), 800);
+    const steps = s.items.filter((i) => i.type === 'rect' && i.cls.startsWith('step')).map((r) => (r.type === 'rect' ? r.x : 0));
+    assert.equal(steps[0] - steps[1], 380, 'columns of (800 - 40) / 2');
   });
   it('a fault marks the unreached address and says why', () => {
     const m = diagramModel({ ...twoStage, hpa: null, gpa: null, fault: 'guest-page fault at level 1', steps: [{ stage: 'vs', level: 2, pteAddress: '0x1000', pte: '0x0' }] }, 'hex', 'vm1 vCPU 0');
