@@ -58,6 +58,8 @@ export interface CodeBreakpoint {
   locations: CodeLocation[];
   spec: BreakpointSpec;
   hits: number;
+  /** The hit condition, parsed once. */
+  hitTest: (hits: number) => boolean;
 }
 
 export type DataAccess = 'read' | 'write' | 'readWrite';
@@ -214,8 +216,8 @@ export class Runtime extends EventEmitter {
     const bps = specs.map((s): CodeBreakpoint => {
       const r = this.sources.resolveLine(file, s.line);
       const id = this.nextId++;
-      if (r === undefined) return { id, kind: 'source', verified: false, message: `no code at or after line ${s.line} in ${file}`, line: s.line, locations: [], spec: s, hits: 0 };
-      return { id, kind: 'source', verified: true, line: r.line, locations: r.locations, spec: s, hits: 0 };
+      if (r === undefined) return { id, kind: 'source', verified: false, message: `no code at or after line ${s.line} in ${file}`, line: s.line, locations: [], spec: s, hits: 0, hitTest: hitTestOf(s.hitCondition) };
+      return { id, kind: 'source', verified: true, line: r.line, locations: r.locations, spec: s, hits: 0, hitTest: hitTestOf(s.hitCondition) };
     });
     this.sourceBps.set(file, bps);
     this.rebuildAddresses();
@@ -227,8 +229,8 @@ export class Runtime extends EventEmitter {
       const locations = this.sources.symbol(s.name);
       const id = this.nextId++;
       return locations.length
-        ? { id, kind: 'function', verified: true, locations, spec: s, hits: 0 }
-        : { id, kind: 'function', verified: false, message: `no symbol '${s.name}'`, locations: [], spec: s, hits: 0 };
+        ? { id, kind: 'function', verified: true, locations, spec: s, hits: 0, hitTest: hitTestOf(s.hitCondition) }
+        : { id, kind: 'function', verified: false, message: `no symbol '${s.name}'`, locations: [], spec: s, hits: 0, hitTest: hitTestOf(s.hitCondition) };
     });
     this.rebuildAddresses();
     return this.functionBps;
@@ -237,8 +239,8 @@ export class Runtime extends EventEmitter {
   setInstructionBreakpoints(specs: (BreakpointSpec & { address: bigint })[]): CodeBreakpoint[] {
     this.instructionBps = specs.map((s): CodeBreakpoint => {
       const id = this.nextId++;
-      if ((s.address & 3n) !== 0n) return { id, kind: 'instruction', verified: false, message: `0x${s.address.toString(16)} is not instruction-aligned`, locations: [], spec: s, hits: 0 };
-      return { id, kind: 'instruction', verified: true, locations: [{ image: -1, address: s.address }], spec: s, hits: 0 };
+      if ((s.address & 3n) !== 0n) return { id, kind: 'instruction', verified: false, message: `0x${s.address.toString(16)} is not instruction-aligned`, locations: [], spec: s, hits: 0, hitTest: hitTestOf(s.hitCondition) };
+      return { id, kind: 'instruction', verified: true, locations: [{ image: -1, address: s.address }], spec: s, hits: 0, hitTest: hitTestOf(s.hitCondition) };
     });
     this.rebuildAddresses();
     return this.instructionBps;
@@ -434,17 +436,19 @@ export class Runtime extends EventEmitter {
     }
     const bps = pa >= 0 ? this.byPhysical.get(pa) : this.byAddress.get(pc);
     if (bps === undefined || thread === undefined) return false;
-    const ctx = this.threads.context(thread);
+    // Built only when a condition or a log message needs it (this runs on every pass of a hot loop).
+    let ctxCache: ThreadContext | undefined;
+    const ctx = (): ThreadContext => (ctxCache ??= this.threads.context(thread));
     const hit: CodeBreakpoint[] = [];
     let note: string | undefined;
     for (const bp of bps) {
-      const c = this.condition(ctx, bp.spec.condition);
+      const c = bp.spec.condition === undefined ? true : this.condition(ctx(), bp.spec.condition);
       if (c === false) continue;
       if (typeof c === 'string') { note = c; hit.push(bp); continue; }
       if (!m.collect) {
         bp.hits++;
-        if (!hitConditionHolds(bp.spec.hitCondition, bp.hits)) continue;
-        if (bp.spec.logMessage !== undefined) { this.output(`${this.interpolate(ctx, bp.spec.logMessage)}\n`, 'console'); continue; }
+        if (!bp.hitTest(bp.hits)) continue;
+        if (bp.spec.logMessage !== undefined) { this.output(`${this.interpolate(ctx(), bp.spec.logMessage)}\n`, 'console'); continue; }
       } else if (bp.spec.logMessage !== undefined) continue;
       hit.push(bp);
     }
@@ -925,21 +929,22 @@ export class Runtime extends EventEmitter {
   describeFilters(): readonly ExceptionFilter[] { return EXCEPTION_FILTERS; }
 }
 
-/** DAP hit conditions: `N` (stop from the Nth hit on), `>= N`, `> N`, `== N`, `% N` (every Nth). */
-export function hitConditionHolds(cond: string | undefined, hits: number): boolean {
-  if (cond === undefined || cond.trim() === '') return true;
-  const m = /^\s*(>=|>|==|=|%|<=|<)?\s*(\d+)\s*$/.exec(cond);
-  if (m === null) return true;
+/** DAP hit conditions: `N` (stop from the Nth hit on), `>= N`, `> N`, `== N`, `% N` (every Nth), `< N`, `<= N`. */
+export function hitTestOf(cond: string | undefined): (hits: number) => boolean {
+  const m = cond === undefined ? null : /^\s*(>=|>|==|=|%|<=|<)?\s*(\d+)\s*$/.exec(cond);
+  if (m === null) return () => true;
   const n = Number(m[2]);
   switch (m[1]) {
-    case '>': return hits > n;
-    case '==': case '=': return hits === n;
-    case '%': return n > 0 && hits % n === 0;
-    case '<': return hits < n;
-    case '<=': return hits <= n;
-    default: return hits >= n;
+    case '>': return (h) => h > n;
+    case '==': case '=': return (h) => h === n;
+    case '%': return (h) => n > 0 && h % n === 0;
+    case '<': return (h) => h < n;
+    case '<=': return (h) => h <= n;
+    default: return (h) => h >= n;
   }
 }
+
+export function hitConditionHolds(cond: string | undefined, hits: number): boolean { return hitTestOf(cond)(hits); }
 
 /** Hit conditions the runtime understands, for a clear error on anything else. */
 export function validHitCondition(cond: string | undefined): boolean {
