@@ -19,6 +19,8 @@ export interface AsmOptions {
   sectionAddresses?: Record<string, bigint>;
   defines?: Record<string, string>;
   entry?: string;
+  /** Reuse unchanged lines' lexing and parsing across assemblies (default true); see line-cache.ts. */
+  lineCache?: boolean;
 }
 
 export interface AsmResult {
@@ -33,7 +35,7 @@ export function assemble(sources: AsmSource[], options: AsmOptions = {}): AsmRes
   const diagnostics: Diagnostic[] = [];
   const defines = new Map(Object.entries(options.defines ?? {}));
   const units = sources.map((s) => {
-    const p = new Pass1(s.path, s.text, { readFile: options.readFile, defines });
+    const p = new Pass1(s.path, s.text, { readFile: options.readFile, defines, lineCache: options.lineCache });
     const unit = p.run();
     diagnostics.push(...p.diagnostics);
     return unit;

@@ -6,8 +6,8 @@
 import type { Diagnostic, SourceRange } from '../../diagnostics';
 import { csrNumber } from '../isa/csrs';
 import { registerNumber } from '../isa/registers';
-import { lexLine } from './lexer';
-import { parseExpr, parseLine } from './parser';
+import { analyseLine, endLineCacheGeneration } from './line-cache';
+import { parseExpr } from './parser';
 import { preprocess } from './preprocess';
 import { forEachSymbol, type Statement } from './syntax';
 
@@ -44,10 +44,9 @@ export function parseSource(
   };
   for (const line of pp.lines) {
     if (line.file !== path) continue;
-    const lexed = lexLine(line.text, line.file, line.line, line.defines);
-    const parsed = parseLine(lexed.tokens);
-    out.diagnostics.push(...lexed.diagnostics, ...parsed.diagnostics);
-    for (const st of parsed.statements) {
+    const analysis = analyseLine(line.text, line.file, line.line, line.defines);
+    out.diagnostics.push(...analysis.lexDiagnostics, ...analysis.parseDiagnostics);
+    for (const st of analysis.statements) {
       const into = containers[containers.length - 1];
       if (st.kind === 'directive' && (st.name === '.macro' || st.name === '.rept' || st.name === '.irp')) {
         const node: Extract<SyntaxNode, { kind: 'macro' | 'rept' }> =
@@ -102,5 +101,6 @@ export function parseSource(
       }
     }
   }
+  endLineCacheGeneration();
   return out;
 }

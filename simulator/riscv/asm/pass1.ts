@@ -8,8 +8,9 @@ import type { SymbolKind } from '../image';
 import { instruction } from '../isa/instructions';
 import { EvalError, evaluate, mapLocals, type EvalEnv, type Value } from './eval';
 import { expandInstruction, isKnownMnemonic, knownMnemonics, OperandError, type ExpandEnv } from './expand';
-import { lexLine, type Token } from './lexer';
-import { ExprError, exprErrorDiagnostic, parseExpr, parseLine } from './parser';
+import type { Token } from './lexer';
+import { analyseLine, analyseLineUncached, endLineCacheGeneration } from './line-cache';
+import { ExprError, exprErrorDiagnostic, parseExpr } from './parser';
 import { expandDefines, preprocess, resolveRelative, type SourceLine } from './preprocess';
 import { closest } from './suggest';
 import type { DirectiveStmt, Expr, InstructionStmt, Statement } from './syntax';
@@ -19,6 +20,8 @@ import { defaultFlags, type Chunk, type FileUnit, type SectionFlags } from './un
 export interface Pass1Options {
   readFile?: (path: string) => string | undefined;
   defines?: ReadonlyMap<string, string>;
+  /** Take unchanged lines' lexing and parsing from the line cache (default true; benchmarks turn it off). */
+  lineCache?: boolean;
 }
 
 interface MacroParam {
@@ -100,6 +103,15 @@ export class Pass1 {
   }
 
   run(): FileUnit {
+    try {
+      this.runLines();
+    } finally {
+      if (this.options.lineCache !== false) endLineCacheGeneration();
+    }
+    return this.unit;
+  }
+
+  private runLines(): void {
     while (this.stack.length && !this.ended) {
       const frame = this.stack[this.stack.length - 1];
       if (frame.index >= frame.lines.length) {
@@ -111,7 +123,6 @@ export class Pass1 {
     if (this.capture) this.error(this.capture.start.range, `${this.capture.start.name} without matching ${this.capture.kind === 'macro' ? '.endm' : '.endr'}`);
     this.padChunkEnds();
     if (this.conds.length) this.error(this.stack[0]?.lines.at(-1) ? this.lineRange(this.stack[0].lines.at(-1) as SourceLine) : this.zeroRange(), '.if without matching .endif');
-    return this.unit;
   }
 
   /**
@@ -162,17 +173,16 @@ export class Pass1 {
   // ---- line processing ----------------------------------------------------------------------
 
   private line(l: SourceLine, frame: Frame): void {
-    const lexed = lexLine(l.text, l.file, l.line, l.defines);
-    const parsed = parseLine(lexed.tokens);
+    const analysis = (this.options.lineCache === false ? analyseLineUncached : analyseLine)(l.text, l.file, l.line, l.defines);
     if (this.capture) {
-      this.captureLine(l, parsed.statements);
+      this.captureLine(l, analysis.statements);
       return;
     }
     const active = this.conds.length === 0 || this.conds[this.conds.length - 1].active;
     if (active) {
-      for (const d of [...lexed.diagnostics, ...parsed.diagnostics]) this.error(d.range, d.message, d.code);
+      for (const d of [...analysis.lexDiagnostics, ...analysis.parseDiagnostics]) this.error(d.range, d.message, d.code);
     }
-    for (const stmt of parsed.statements) {
+    for (const stmt of analysis.statements) {
       if (stmt.kind === 'directive' && this.conditional(stmt)) continue;
       if (!(this.conds.length === 0 || this.conds[this.conds.length - 1].active)) continue;
       if (this.capture) {

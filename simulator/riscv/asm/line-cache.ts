@@ -1,0 +1,185 @@
+/**
+ * Lexing and parsing of one line, remembered by the line's text. The language server
+ * re-assembles a guest file on every keystroke and all lines but the edited one are unchanged;
+ * lexing and parsing were about half of an assembly, so an unchanged line's statements come from
+ * here instead of chevrotain.
+ *
+ * What a line lexes and parses to depends on its text and on the cpp defines in force, nothing
+ * else, except for the file and line number written into every range. So an entry is kept for
+ * (defines, text) with ranges on line 0 of no file, and each use gets a fresh copy with its own
+ * file and line (a line moves when one is inserted above it). Callers may therefore do what they
+ * like with what they get; the stored entry is never handed out.
+ *
+ * The cache is bounded by use: each pass over a file is one generation, and once the cache holds
+ * more than `SOFT_LIMIT` lines, lines no pass has used in the last `KEEP_GENERATIONS` generations
+ * are dropped. An editing session keeps what its recent assemblies need, never its whole history.
+ */
+import type { Diagnostic, SourceRange } from '../../diagnostics';
+import { lexLine, type Token } from './lexer';
+import { parseLine } from './parser';
+import type { Expr, Operand, Statement } from './syntax';
+
+export interface LineAnalysis {
+  tokens: Token[];
+  /** The lexer's diagnostics (bad characters, numbers, strings). */
+  lexDiagnostics: Diagnostic[];
+  statements: Statement[];
+  /** The line grammar's diagnostics. */
+  parseDiagnostics: Diagnostic[];
+}
+
+interface Entry {
+  analysis: LineAnalysis;
+  lastUsed: number;
+}
+
+const SOFT_LIMIT = 20_000;
+const KEEP_GENERATIONS = 4;
+/** Distinct define tables remembered by content; past this the numbering starts afresh. */
+const MAX_DEFINE_TABLES = 1_000;
+
+/**
+ * Define table id -> line text -> entry. Two levels rather than one concatenated key: the line
+ * strings come straight from the source and hash once, a new key string would hash on every lookup.
+ */
+const cache = new Map<number, Map<string, Entry>>();
+let size = 0;
+let generation = 0;
+
+/** Analyses one line without the cache (the reference the cache must agree with). */
+export function analyseLineUncached(text: string, file: string, line: number, defines?: ReadonlyMap<string, string>): LineAnalysis {
+  const lexed = lexLine(text, file, line, defines);
+  const parsed = parseLine(lexed.tokens);
+  return { tokens: lexed.tokens, lexDiagnostics: lexed.diagnostics, statements: parsed.statements, parseDiagnostics: parsed.diagnostics };
+}
+
+/** The line's lexing and parsing, from the cache when this text was seen under the same defines. */
+export function analyseLine(text: string, file: string, line: number, defines?: ReadonlyMap<string, string>): LineAnalysis {
+  const tableId = defineTableId(defines);
+  let lines = cache.get(tableId);
+  if (lines === undefined) cache.set(tableId, (lines = new Map()));
+  let entry = lines.get(text);
+  if (entry === undefined) {
+    entry = { analysis: analyseLineUncached(text, '', 0, defines), lastUsed: generation };
+    lines.set(text, entry);
+    size++;
+  }
+  entry.lastUsed = generation;
+  return relocate(entry.analysis, file, line);
+}
+
+/**
+ * Marks the end of one pass over a file: entries used since the previous call belong to this
+ * generation, and old ones are dropped once the cache is over its soft limit.
+ */
+export function endLineCacheGeneration(): void {
+  generation++;
+  if (size <= SOFT_LIMIT) return;
+  const oldest = generation - KEEP_GENERATIONS;
+  for (const [tableId, lines] of cache) {
+    for (const [text, entry] of lines) {
+      if (entry.lastUsed >= oldest) continue;
+      lines.delete(text);
+      size--;
+    }
+    if (lines.size === 0) cache.delete(tableId);
+  }
+}
+
+/** Number of remembered lines (for tests of the bound). */
+export function lineCacheSize(): number {
+  return size;
+}
+
+/** Forgets every line (benchmarks use it to measure a file seen for the first time). */
+export function clearLineCache(): void {
+  cache.clear();
+  size = 0;
+}
+
+// ---- define tables --------------------------------------------------------------------------
+
+/** Define tables seen in this process, by identity (each #define makes a new table). */
+const tableIds = new WeakMap<ReadonlyMap<string, string>, number>();
+/** The same, by content: two assemblies of the same file build equal tables, not the same one. */
+const tableIdsByContent = new Map<string, number>();
+let nextTableId = 1;
+
+function defineTableId(defines: ReadonlyMap<string, string> | undefined): number {
+  if (defines === undefined || defines.size === 0) return 0;
+  const known = tableIds.get(defines);
+  if (known !== undefined) return known;
+  const content = JSON.stringify([...defines]);
+  let id = tableIdsByContent.get(content);
+  if (id === undefined) {
+    // Ids are never reused, so dropping the content index only costs cache misses.
+    if (tableIdsByContent.size >= MAX_DEFINE_TABLES) tableIdsByContent.clear();
+    id = nextTableId++;
+    tableIdsByContent.set(content, id);
+  }
+  tableIds.set(defines, id);
+  return id;
+}
+
+// ---- relocation -------------------------------------------------------------------------------
+// Written out per node type rather than as a generic deep copy: a generic walk (keys, type tests)
+// cost more than the parse it saves.
+
+/**
+ * A deep copy of a stored analysis with every range moved from line 0 of no file to `line` of
+ * `file`. Token types (chevrotain's shared descriptors), bigints and strings' decoded bytes are
+ * shared: nothing downstream changes them.
+ */
+function relocate(a: LineAnalysis, file: string, line: number): LineAnalysis {
+  const at = (r: SourceRange): SourceRange => ({ file, line: r.line + line, column: r.column, endLine: r.endLine + line, endColumn: r.endColumn });
+  const token = (t: Token): Token => ({ ...t, range: at(t.range) });
+  const tokens = (ts: Token[]): Token[] => ts.map(token);
+  const diagnostic = (d: Diagnostic): Diagnostic => ({
+    ...d,
+    range: at(d.range),
+    ...(d.related ? { related: d.related.map((r) => ({ ...r, range: at(r.range) })) } : {}),
+  });
+  const expr = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'num':
+      case 'sym':
+      case 'local':
+      case 'dot':
+        return { ...e, range: at(e.range) };
+      case 'unary':
+      case 'reloc':
+        return { ...e, arg: expr(e.arg), range: at(e.range) };
+      case 'binary':
+        return { ...e, left: expr(e.left), right: expr(e.right), range: at(e.range) };
+    }
+  };
+  const operand = (o: Operand): Operand =>
+    o.kind === 'expr'
+      ? { kind: 'expr', expr: expr(o.expr), range: at(o.range) }
+      : { kind: 'mem', ...(o.offset ? { offset: expr(o.offset) } : {}), base: o.base, baseRange: at(o.baseRange), range: at(o.range) };
+  const statement = (s: Statement): Statement => {
+    switch (s.kind) {
+      case 'label':
+        return { ...s, range: at(s.range) };
+      case 'assign':
+        return { ...s, nameRange: at(s.nameRange), value: expr(s.value), range: at(s.range) };
+      case 'directive':
+        return { ...s, nameRange: at(s.nameRange), args: s.args.map((g) => ({ tokens: tokens(g.tokens), range: at(g.range) })), range: at(s.range) };
+      case 'instruction':
+        return {
+          ...s,
+          mnemonicRange: at(s.mnemonicRange),
+          operands: s.operands.map(operand),
+          rawOperands: s.rawOperands.map(tokens),
+          operandDiagnostics: s.operandDiagnostics.map(diagnostic),
+          range: at(s.range),
+        };
+    }
+  };
+  return {
+    tokens: tokens(a.tokens),
+    lexDiagnostics: a.lexDiagnostics.map(diagnostic),
+    statements: a.statements.map(statement),
+    parseDiagnostics: a.parseDiagnostics.map(diagnostic),
+  };
+}
