@@ -136,6 +136,21 @@ export async function runUiTests({ page, url, artifacts, log }) {
     await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ timeout: 10_000 });
   });
 
+  await step('VS Code tokenizes hello-vm.S with the riscv-guest grammar', async () => {
+    // The cursor is on `add t0, t0, t1`: Home puts it on `add`; the workbench's token inspector
+    // shows the TextMate scopes VS Code's own engine gave that token.
+    await page.keyboard.press('Home');
+    await palette('Developer: Inspect Editor Tokens and Scopes');
+    const widget = page.locator('.token-inspect-widget');
+    await widget.waitFor({ timeout: 10_000 });
+    const text = await widget.innerText();
+    for (const want of ['riscv-guest', 'keyword.other.instruction.riscv-guest', 'source.riscv-guest']) {
+      if (!text.includes(want)) throw new Error(`token inspector lacks ${want}:\n${text}`);
+    }
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden', timeout: 5_000 });
+  });
+
   await step('F5 starts the fixture\'s hello-vm launch configuration and stops at the breakpoint', async () => {
     await page.keyboard.press('F5');
     await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 30_000 });
