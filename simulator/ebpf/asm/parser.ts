@@ -20,7 +20,7 @@
  * (the assembler reports it and goes on with the next line), and labels read before the problem
  * are kept so that references to them still resolve.
  */
-import { EmbeddedActionsParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type OrMethodOpts, type TokenType } from 'chevrotain';
+import { EmbeddedActionsParser, EOF, tokenMatcher, type IOrAlt, type IParserErrorMessageProvider, type IToken, type OrMethodOpts, type TokenType } from 'chevrotain';
 import * as I from '../isa';
 import type { Insn } from '../isa';
 import {
@@ -262,8 +262,13 @@ class LineParser extends EmbeddedActionsParser {
   private mnemonic = '';
   private mnemonicBase = '';
   private is32 = false;
-  /** The destination register of the kernel-syntax assignment being parsed. */
+  /** The destination register of the kernel-syntax assignment being parsed, its operator (ALU code, off) and spelling. */
   private dest: RegOperand = { text: '', column: 0, end: 0, reg: 0, wide: true };
+  private assignment: [code: number, off: number] = [0, 0];
+  private assignmentText = '';
+  /** The mnemonic a source operand belongs to (for its range message), and where a jump target goes. */
+  private sourceOf = '';
+  private targetField: 'off' | 'imm' = 'off';
   private callName?: ParsedInsn['callName'];
   private mapRef?: ParsedInsn['mapRef'];
 
@@ -435,11 +440,14 @@ class LineParser extends EmbeddedActionsParser {
   /** The source operand of an ALU/jump/store instruction: a register or a 32-bit immediate. */
   private readonly source = this.RULE('source', (mnemonic: string): Source => {
     this.what = 'an immediate';
-    return this.OR([
-      { ALT: (): Source => ({ reg: this.SUBRULE(this.reg), imm: 0 }) },
-      { ALT: (): Source => ({ imm: this.SUBRULE(this.imm32, { ARGS: [mnemonic] }) }) },
-    ]);
+    this.sourceOf = mnemonic;
+    return this.OR(this.sourceChoice);
   });
+
+  private readonly sourceChoice: IOrAlt<Source>[] = [
+    { ALT: (): Source => ({ reg: this.SUBRULE(this.reg), imm: 0 }) },
+    { ALT: (): Source => ({ imm: this.SUBRULE(this.imm32, { ARGS: [this.sourceOf] }) }) },
+  ];
 
   private off16(what: string, n: NumOperand): number {
     if (n.value < -32768n || n.value > 32767n) throw new LineError(`${what} ${n.value} does not fit the signed 16-bit offset field`, n.column, n.end);
@@ -458,26 +466,29 @@ class LineParser extends EmbeddedActionsParser {
       if (isEof(this.LA(1))) this.fail('expected a jump target (a label or +N)');
     });
     this.what = 'a jump target (a label or +N)';
-    return this.OR([
-      { ALT: () => this.labelTarget(this.CONSUME(Identifier), field) },
-      // `goto r1`: a label that happens to be spelled like a register
-      { ALT: () => this.labelTarget(this.CONSUME(Register), field) },
-      {
-        ALT: () => {
-          const n = this.SUBRULE(this.number, { ARGS: ['a jump target (a label or +N)'] });
-          return this.ACTION(() => {
-            if (field === 'off') return this.off16('jump offset', n);
-            if (n.value < INT32_MIN || n.value > INT32_MAX) throw new LineError(`jump offset ${n.value} does not fit 32 bits`, n.column, n.end);
-            return Number(n.value);
-          });
-        },
-      },
-    ]);
+    this.targetField = field;
+    return this.OR(this.targetChoice);
   });
 
-  private labelTarget(t: IToken, field: 'off' | 'imm'): number {
+  private readonly targetChoice: IOrAlt<number>[] = [
+    { ALT: () => this.labelTarget(this.CONSUME(Identifier)) },
+    // `goto r1`: a label that happens to be spelled like a register
+    { ALT: () => this.labelTarget(this.CONSUME(Register)) },
+    {
+      ALT: () => {
+        const n = this.SUBRULE(this.number, { ARGS: ['a jump target (a label or +N)'] });
+        return this.ACTION(() => {
+          if (this.targetField === 'off') return this.off16('jump offset', n);
+          if (n.value < INT32_MIN || n.value > INT32_MAX) throw new LineError(`jump offset ${n.value} does not fit 32 bits`, n.column, n.end);
+          return Number(n.value);
+        });
+      },
+    },
+  ];
+
+  private labelTarget(t: IToken): number {
     this.ACTION(() => {
-      this.fixup = { kind: field === 'off' ? 'jump' : 'jump-imm', label: t.image, column: columnOf(t), end: endOf(t)};
+      this.fixup = { kind: this.targetField === 'off' ? 'jump' : 'jump-imm', label: t.image, column: columnOf(t), end: endOf(t) };
     });
     return 0;
   }
@@ -537,7 +548,7 @@ class LineParser extends EmbeddedActionsParser {
           ALT: () => {
             const l = this.SUBRULE(this.anyToken, { ARGS: ['a function label'] });
             this.ACTION(() => {
-              this.fixup = { kind: 'call', label: l.text, column: l.column, end: l.end};
+              this.fixup = { kind: 'call', label: l.text, column: l.column, end: l.end };
             });
             return I.insn(I.OPCODE_CALL, 0, I.CALL_LOCAL);
           },
@@ -922,26 +933,31 @@ class LineParser extends EmbeddedActionsParser {
     // named before the choice: a token neither alternative can start with is reported with it
     this.what = alu?.[0] === I.BPF_MOV ? 'a value' : 'an immediate';
     this.dest = d;
-    return this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          GATE: () => alu[0] !== I.BPF_MOV,
-          ALT: () => {
-            const v = this.SUBRULE(this.source, { ARGS: [opTok?.text] });
-            return this.ACTION(() => {
-              const cls = d.wide ? I.BPF_ALU64 : I.BPF_ALU;
-              const [code, off] = alu;
-              if (!v.reg) return I.insn(cls | code | I.BPF_K, d.reg, 0, off, v.imm);
-              if (v.reg.wide !== d.wide) this.fail(`mixing ${d.text} and ${v.reg.text}: use both rN or both wN`, v.reg);
-              return I.insn(cls | code | I.BPF_X, d.reg, v.reg.reg, off);
-            });
-          },
-        },
-        { GATE: () => alu[0] === I.BPF_MOV, ALT: () => this.SUBRULE(this.kernelMov) },
-      ],
-    });
+    this.assignment = alu;
+    this.assignmentText = opTok?.text;
+    return this.OR(this.kernelAssignChoice);
   });
+
+  private readonly kernelAssignChoice: OrMethodOpts<Insn> = {
+    IGNORE_AMBIGUITIES: true,
+    DEF: [
+      {
+        GATE: () => this.assignment[0] !== I.BPF_MOV,
+        ALT: () => {
+          const v = this.SUBRULE(this.source, { ARGS: [this.assignmentText] });
+          return this.ACTION(() => {
+            const d = this.dest;
+            const cls = d.wide ? I.BPF_ALU64 : I.BPF_ALU;
+            const [code, off] = this.assignment;
+            if (!v.reg) return I.insn(cls | code | I.BPF_K, d.reg, 0, off, v.imm);
+            if (v.reg.wide !== d.wide) this.fail(`mixing ${d.text} and ${v.reg.text}: use both rN or both wN`, v.reg);
+            return I.insn(cls | code | I.BPF_X, d.reg, v.reg.reg, off);
+          });
+        },
+      },
+      { GATE: () => this.assignment[0] === I.BPF_MOV, ALT: () => this.SUBRULE(this.kernelMov) },
+    ],
+  };
 
   /** `rD = …` (rD in `dest`): mov, neg, movsx, loads, byte swaps, lddw, atomics with fetch. */
   private readonly kernelMov = this.RULE('kernelMov', (): Insn => {
