@@ -1,7 +1,8 @@
 /**
  * Debugger benchmark (issue 6), on the debug runtime in-process, over the debug-adapter fixture
  * test/debug-adapter/fixtures/loop.S (a loop calling a function with a frame-pointer prologue;
- * 18 instructions per iteration):
+ * 18 instructions per iteration). Wall times suffer when the machine is shared, so CPU times
+ * of this process are printed next to them:
  *
  * - step latency: instruction steps and line steps, p50/p99 (target p99 <= 5 ms);
  * - breakpoint cost: a continue that ends at a breakpoint, with more breakpoints set in code the
@@ -71,20 +72,29 @@ async function stepLatency(): Promise<void> {
 }
 
 async function breakpointCost(): Promise<void> {
-  // The whole loop (5M iterations, 70M instructions) to its exit: free, then to a breakpoint on
-  // the exit with more breakpoints set on code after it (which the run never reaches).
-  const free = runtime();
-  await timed(free, () => free.start(true));
-  const freeRun = await timed(free, () => free.continue());
-  if (freeRun.stop.reason !== 'end') throw new Error(`debug bench: the free run stopped (${freeRun.stop.reason}) before the end`);
+  // The whole loop (5M iterations, 90M instructions) to its exit: free, then to a breakpoint on
+  // the exit with more breakpoints set on code after it (which the run never reaches). Each twice,
+  // alternating, best of two (the machine may be shared); wall and CPU time.
+  const freeRuns: { ms: number; cpuMs: number; insns: bigint }[] = [];
+  const bpRuns: { ms: number; cpuMs: number; insns: bigint }[] = [];
+  for (let round = 0; round < 2; round++) {
+    const free = runtime();
+    await timed(free, () => free.start(true));
+    const f = await timed(free, () => free.continue());
+    if (f.stop.reason !== 'end') throw new Error(`debug bench: the free run stopped (${f.stop.reason}) before the end`);
+    freeRuns.push({ ...f, insns: free.position });
 
-  const withBps = runtime();
-  await timed(withBps, () => withBps.start(true));
-  withBps.setSourceBreakpoints(LOOP, [{ line: lineOf('li      t0, 1') }, { line: lineOf('la      t1, tohost') }, { line: lineOf('sd      t0, 0(t1)') }, { line: lineOf('1:  j       1b') }]);
-  const bpRun = await timed(withBps, () => withBps.continue());
-  if (bpRun.stop.reason !== 'breakpoint') throw new Error(`debug bench: expected the exit breakpoint, got ${bpRun.stop.reason}`);
-  const ratio = bpRun.ms / freeRun.ms;
-  console.log(`  free run ${free.position} insns: ${f2(freeRun.ms)} ms (${f2(Number(free.position) / freeRun.ms / 1000)} MIPS); to a breakpoint after ${withBps.position} insns (4 breakpoints set): ${f2(bpRun.ms)} ms; ratio ${f2(ratio)}x (target <= 1.3x: ${ratio <= 1.3 ? 'ok' : 'MISSED'})`);
+    const withBps = runtime();
+    await timed(withBps, () => withBps.start(true));
+    withBps.setSourceBreakpoints(LOOP, [{ line: lineOf('li      t0, 1') }, { line: lineOf('la      t1, tohost') }, { line: lineOf('sd      t0, 0(t1)') }, { line: lineOf('1:  j       1b') }]);
+    const b = await timed(withBps, () => withBps.continue());
+    if (b.stop.reason !== 'breakpoint') throw new Error(`debug bench: expected the exit breakpoint, got ${b.stop.reason}`);
+    bpRuns.push({ ...b, insns: withBps.position });
+  }
+  const best = (xs: { ms: number; cpuMs: number }[], k: 'ms' | 'cpuMs'): number => Math.min(...xs.map((x) => x[k]));
+  const ratio = best(bpRuns, 'cpuMs') / best(freeRuns, 'cpuMs');
+  const wallRatio = best(bpRuns, 'ms') / best(freeRuns, 'ms');
+  console.log(`  free run ${freeRuns[0].insns} insns: ${f2(best(freeRuns, 'ms'))} ms wall, ${f2(best(freeRuns, 'cpuMs'))} ms CPU (${f2(Number(freeRuns[0].insns) / best(freeRuns, 'cpuMs') / 1000)} MIPS); to a breakpoint after ${bpRuns[0].insns} insns (4 breakpoints set): ${f2(best(bpRuns, 'ms'))} ms wall, ${f2(best(bpRuns, 'cpuMs'))} ms CPU; ratio ${f2(ratio)}x CPU, ${f2(wallRatio)}x wall (target <= 1.3x: ${ratio <= 1.3 ? 'ok' : 'MISSED'})`);
 
   // For information: a breakpoint inside the hot loop with a hit count, checked on every iteration.
   const iterations = 500_000;
@@ -92,15 +102,16 @@ async function breakpointCost(): Promise<void> {
   await timed(hot, () => hot.start(true));
   hot.setSourceBreakpoints(LOOP, [{ line: lineOf('addi    s1, s1, 1'), hitCondition: `== ${iterations}` }]);
   const hotRun = await timed(hot, () => hot.continue());
-  const freeSame = freeRun.ms * Number(hot.position) / Number(free.position);
-  console.log(`  hot-loop breakpoint with a hit count (${iterations} hits in ${hot.position} insns): ${f2(hotRun.ms)} ms, ${f2(hotRun.ms / freeSame)}x the free run's rate`);
+  const freeSame = best(freeRuns, 'cpuMs') * Number(hot.position) / Number(freeRuns[0].insns);
+  console.log(`  hot-loop breakpoint with a hit count (${iterations} hits in ${hot.position} insns): ${f2(hotRun.cpuMs)} ms CPU, ${f2(hotRun.cpuMs / freeSame)}x the free run's rate`);
 }
 
 async function reverseLatency(): Promise<void> {
   const rt = runtime();
   await timed(rt, () => rt.start(true));
   const history = 10_000_000n;
-  const forward = (await timed(rt, () => rt.continue(history))).ms;
+  const fwd = await timed(rt, () => rt.continue(history));
+  const forward = fwd.ms;
   const xs: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < 30; i++) {
@@ -111,7 +122,7 @@ async function reverseLatency(): Promise<void> {
   const lines: number[] = [];
   for (let i = 0; i < 10; i++) lines.push((await timed(rt, () => rt.stepBack(1, 'line'))).ms);
   const p99 = pct(xs, 0.99);
-  console.log(`  ${history} insns forward in ${f2(forward)} ms with ${rt.history.count} checkpoints held (${(rt.history.bytesHeld / 1024).toFixed(0)} KiB of RAM copies)`);
+  console.log(`  ${history} insns forward in ${f2(forward)} ms (${f2(fwd.cpuMs)} ms CPU) with ${rt.history.count} checkpoints held (${(rt.history.bytesHeld / 1024).toFixed(0)} KiB of RAM copies)`);
   console.log(`  reverse instruction step: p50 ${f2(pct(xs, 0.5))} ms  p99 ${f2(p99)} ms  max ${f2(Math.max(...xs))} ms (target <= 50 ms: ${Math.max(...xs) <= 50 ? 'ok' : 'MISSED'}); CPU time max ${f2(Math.max(...cpu))} ms; reverse line step p50 ${f2(pct(lines, 0.5))} ms`);
 }
 
