@@ -136,10 +136,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (roleOf(e.document.uri, e.document.languageId)) scheduler.closed(e.document.uri);
   });
 
-  /** Other open files of the same language may depend on this one (includes, linked symbols). */
+  /**
+   * Open guest files and scenarios may depend on the file that changed (`.include`, files linked
+   * together, the code and callbacks a scenario names): refresh them once edits pause. A
+   * hyper-callback depends on nothing but itself.
+   */
   function scheduleDependents(uri: string): void {
-    const role = roleOf(uri, documents.get(uri)?.languageId);
-    const others = scheduler.openUris().filter((u) => u !== uri && roleOf(u, documents.get(u)?.languageId) === role);
+    const others = scheduler.openUris().filter((u) => {
+      const role = roleOf(u, documents.get(u)?.languageId);
+      return u !== uri && (role === 'riscv-guest' || role === 'scenario');
+    });
     if (others.length === 0) return;
     if (dependentsTimer) clearTimeout(dependentsTimer);
     dependentsTimer = setTimeout(() => {

@@ -143,6 +143,20 @@ describe('language server: core over the protocol', function () {
       await client.close(uri);
     });
 
+    it('an edit to an open guest file refreshes the open scenario that loads it (open buffers win)', async () => {
+      const scenarioUri = fileUri(join(workspace, 'hello.hlab.json'));
+      const guestUri = fileUri(join(workspace, 'hello.S'));
+      await client.open(scenarioUri, 'json', readFileSync(join(workspace, 'hello.hlab.json'), 'utf8'));
+      assert.deepEqual(await client.settled(scenarioUri), []);
+      const before = client.published.get(scenarioUri)?.length ?? 0;
+      await client.open(guestUri, 'riscv-guest', readFileSync(join(workspace, 'hello.S'), 'utf8'));
+      await client.change(guestUri, [{ range: { start: pos(8, 0), end: pos(8, 0) }, text: '    bogus_instruction a0\n' }]);
+      const refreshed = await client.diagnostics(scenarioUri, (p) => (client.published.get(scenarioUri) ?? []).indexOf(p) >= before && p.diagnostics.length > 0, 20000);
+      assert.ok(refreshed.diagnostics.some((d) => /hello\.S/.test(String(d.message))), JSON.stringify(refreshed.diagnostics));
+      await client.close(guestUri);
+      await client.close(scenarioUri);
+    });
+
     it('scenario end to end (by file name, languageId json): diagnostics and document links', async () => {
       const uri = fileUri(join(workspace, 'hello.hlab.json'));
       const text = readFileSync(join(workspace, 'hello.hlab.json'), 'utf8');
