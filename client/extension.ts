@@ -3,6 +3,7 @@
  * provider. Returns the extension's API (client/api.ts).
  */
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import type { HyperlabApi } from './api';
 import { registerCommands } from './commands/registerCommands';
 import { registerDebugger } from './debug/registerDebugger';
@@ -11,12 +12,16 @@ import { HyperlabSessions } from './session';
 import { HyperlabTaskProvider, TASK_TYPE } from './tasks';
 import { registerViews } from './views/registerViews';
 
+/** Kept so that deactivate can wait for the server to shut down cleanly. */
+let languageClient: LanguageClient | undefined;
+
 export function activate(context: vscode.ExtensionContext): HyperlabApi {
   const output = vscode.window.createOutputChannel('HyperLab', { log: true });
   const sessions = new HyperlabSessions();
   context.subscriptions.push(output, sessions);
 
   const started = startLanguageClient(context, output);
+  languageClient = started.client;
   registerDebugger(context, sessions);
   const views = registerViews(context, sessions);
   registerCommands({ context, sessions, output, client: () => started.client });
@@ -28,6 +33,9 @@ export function activate(context: vscode.ExtensionContext): HyperlabApi {
   };
 }
 
-export function deactivate(): void {
-  // Everything, the language client included, is stopped through context.subscriptions.
+export async function deactivate(): Promise<void> {
+  // VS Code waits for this promise: the server gets its shutdown/exit instead of being killed.
+  // Everything else is disposed through context.subscriptions.
+  if (languageClient?.isRunning()) await languageClient.stop();
+  languageClient = undefined;
 }

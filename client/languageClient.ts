@@ -61,7 +61,6 @@ export function startLanguageClient(context: vscode.ExtensionContext, output: vs
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('hyperlab.server.trace') && client.isRunning()) void client.setTrace(traceSetting());
     }),
-    { dispose: () => void client.stop() },
   );
   return { client, ready };
 }
