@@ -162,6 +162,7 @@ export class HyperlabDebugSession extends LoggingDebugSession {
   }
 
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: HyperlabLaunchArguments): void {
+    if (this.runtime !== undefined) throw new InspectError('launch: this session already runs a program');
     if (typeof args.program !== 'string' || args.program === '') throw new InspectError("launch: 'program' (a scenario, an assembly file or an ELF) is required");
     if (args.engine !== undefined && args.engine !== 'compiled' && args.engine !== 'interpreter') throw new InspectError(`launch: engine '${String(args.engine)}' is not 'compiled' or 'interpreter'`);
     const interval = args.checkpointInterval;
@@ -190,6 +191,8 @@ export class HyperlabDebugSession extends LoggingDebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    // The run loop stops at its next slice; nothing it says afterwards reaches the client.
+    this.runtime?.removeAllListeners();
     this.runtime?.pause();
     this.runtime = undefined;
     this.sendResponse(response);
@@ -302,7 +305,8 @@ export class HyperlabDebugSession extends LoggingDebugSession {
   }
 
   protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    const rt = this.ensureStopped();
+    // Allowed while running: requests are served between run slices, never inside one.
+    const rt = this.rt();
     const specs = args.breakpoints.map((b) => {
       this.checkSpec(b);
       const m = /^(virtual|physical):(0x[0-9a-f]+):(\d+):(\d+)$/i.exec(b.dataId);

@@ -461,6 +461,12 @@ describe('debug adapter over DAP', function () {
       assert.match(await failure(dc.customRequest('hyperlab/noSuchView', {})), /unknown request/);
       assert.match(await failure(dc.setBreakpointsRequest({ source: { path: LOOP }, breakpoints: [{ line: 10, hitCondition: 'often' }] })), /hit condition/);
       assert.match(await failure(dc.customRequest('hyperlab/tlbEntries', { hart: 9 })), /hart 9/);
+      assert.match(await failure(dc.launchRequest({ program: LOOP } as DebugProtocol.LaunchRequestArguments)), /already runs a program/);
+      assert.match(await failure(dc.setExceptionBreakpointsRequest({ filters: ['no-such-filter'] }).then((r) => {
+        const b = r.body?.breakpoints?.[0];
+        if (b !== undefined && !b.verified) throw new Error(b.message ?? 'unverified');
+        return r;
+      })), /unknown exception filter/);
       // Still answering.
       const th = await dc.threadsRequest();
       assert.equal(th.body.threads.length, 1);
