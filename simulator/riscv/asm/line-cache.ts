@@ -6,9 +6,11 @@
  *
  * What a line lexes and parses to depends on its text and on the cpp defines in force, nothing
  * else, except for the file and line number written into every range. So an entry is kept for
- * (defines, text) with ranges on line 0 of no file, and each use gets a fresh copy with its own
- * file and line (a line moves when one is inserted above it). Callers may therefore do what they
- * like with what they get; the stored entry is never handed out.
+ * (defines, text) with ranges on line 0 of no file, and a use elsewhere gets a copy with its own
+ * file and line (a line moves when one is inserted above it). The copy is kept and handed out
+ * again while the line stays where it is, so on a keystroke no line is copied but the edited one.
+ * What this returns is therefore shared between assemblies: callers must not change it (nothing
+ * in the assembler or the language server writes into statements, tokens or ranges).
  *
  * The cache is bounded by use: each pass over a file is one generation, and once the cache holds
  * more than `SOFT_LIMIT` lines, lines no pass has used in the last `KEEP_GENERATIONS` generations
@@ -20,7 +22,6 @@ import { parseLine } from './parser';
 import type { Expr, Operand, Statement } from './syntax';
 
 export interface LineAnalysis {
-  tokens: Token[];
   /** The lexer's diagnostics (bad characters, numbers, strings). */
   lexDiagnostics: Diagnostic[];
   statements: Statement[];
@@ -29,7 +30,12 @@ export interface LineAnalysis {
 }
 
 interface Entry {
+  /** Ranges on line 0 of no file. */
   analysis: LineAnalysis;
+  /** The copy handed out last, and where: a line that has not moved gets it again. */
+  placed: LineAnalysis;
+  file: string;
+  line: number;
   lastUsed: number;
 }
 
@@ -50,7 +56,7 @@ let generation = 0;
 export function analyseLineUncached(text: string, file: string, line: number, defines?: ReadonlyMap<string, string>): LineAnalysis {
   const lexed = lexLine(text, file, line, defines);
   const parsed = parseLine(lexed.tokens);
-  return { tokens: lexed.tokens, lexDiagnostics: lexed.diagnostics, statements: parsed.statements, parseDiagnostics: parsed.diagnostics };
+  return { lexDiagnostics: lexed.diagnostics, statements: parsed.statements, parseDiagnostics: parsed.diagnostics };
 }
 
 /** The line's lexing and parsing, from the cache when this text was seen under the same defines. */
@@ -60,12 +66,17 @@ export function analyseLine(text: string, file: string, line: number, defines?: 
   if (lines === undefined) cache.set(tableId, (lines = new Map()));
   let entry = lines.get(text);
   if (entry === undefined) {
-    entry = { analysis: analyseLineUncached(text, '', 0, defines), lastUsed: generation };
+    const analysis = analyseLineUncached(text, '', 0, defines);
+    entry = { analysis, placed: relocate(analysis, file, line), file, line, lastUsed: generation };
     lines.set(text, entry);
     size++;
+  } else if (entry.file !== file || entry.line !== line) {
+    entry.placed = relocate(entry.analysis, file, line);
+    entry.file = file;
+    entry.line = line;
   }
   entry.lastUsed = generation;
-  return relocate(entry.analysis, file, line);
+  return entry.placed;
 }
 
 /**
@@ -177,7 +188,6 @@ function relocate(a: LineAnalysis, file: string, line: number): LineAnalysis {
     }
   };
   return {
-    tokens: tokens(a.tokens),
     lexDiagnostics: a.lexDiagnostics.map(diagnostic),
     statements: a.statements.map(statement),
     parseDiagnostics: a.parseDiagnostics.map(diagnostic),
