@@ -13,7 +13,7 @@
  * in the assembler or the language server writes into statements, tokens or ranges).
  *
  * The cache is bounded by use: each pass over a file is one generation, and once the cache holds
- * more than `SOFT_LIMIT` lines, lines no pass has used in the last `KEEP_GENERATIONS` generations
+ * more than `LINE_CACHE_SOFT_LIMIT` lines, lines no pass has used in the last `KEEP_GENERATIONS` generations
  * are dropped. An editing session keeps what its recent assemblies need, never its whole history.
  */
 import type { Diagnostic, SourceRange } from '../../diagnostics';
@@ -39,7 +39,8 @@ interface Entry {
   lastUsed: number;
 }
 
-const SOFT_LIMIT = 20_000;
+/** Past this many remembered lines, those unused for `KEEP_GENERATIONS` passes are dropped. */
+export const LINE_CACHE_SOFT_LIMIT = 20_000;
 const KEEP_GENERATIONS = 4;
 /** Distinct define tables remembered by content; past this the numbering starts afresh. */
 const MAX_DEFINE_TABLES = 1_000;
@@ -85,7 +86,7 @@ export function analyseLine(text: string, file: string, line: number, defines?: 
  */
 export function endLineCacheGeneration(): void {
   generation++;
-  if (size <= SOFT_LIMIT) return;
+  if (size <= LINE_CACHE_SOFT_LIMIT) return;
   const oldest = generation - KEEP_GENERATIONS;
   for (const [tableId, lines] of cache) {
     for (const [text, entry] of lines) {
