@@ -21,7 +21,8 @@ export async function runUiTests({ page, url, artifacts, log }) {
   const results = [];
   let blocked;
   const shot = (name) => page.screenshot({ path: path.join(artifacts, `ui-${name}.png`) }).catch(() => {});
-  async function step(name, fn) {
+  /** One named test; unless `independent`, its failure stops the steps after it. */
+  async function step(name, fn, { independent = false } = {}) {
     if (blocked) {
       results.push({ name, ok: false, error: `not run: '${blocked}' failed` });
       return;
@@ -33,7 +34,7 @@ export async function runUiTests({ page, url, artifacts, log }) {
       log(`ui: ${name} (${Date.now() - started} ms)`);
     } catch (e) {
       results.push({ name, ok: false, error: e instanceof Error ? e.message.split('\n').slice(0, 8).join('\n      ') : String(e) });
-      blocked = name;
+      if (!independent) blocked = name;
     } finally {
       await shot(name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase());
     }
@@ -89,12 +90,24 @@ export async function runUiTests({ page, url, artifacts, log }) {
     }
     throw new Error(`no row of ${title} matches ${re}; rows: ${JSON.stringify(texts.slice(0, 15))}`);
   }
-  /** The content frame of the webview panel with the given title (webviews nest two iframes). */
-  async function webview(title) {
-    const tab = page.locator(`.tabs-container .tab[aria-label*="${title}"]`).first();
-    await tab.waitFor({ timeout: 20_000 });
-    // Only the visible webview's outer frame is shown; its inner frame holds the page.
-    return page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
+  /**
+   * The content frame of the webview whose page heading is `heading` (a webview nests two
+   * iframes; with several panels open, more than one outer frame may be in the DOM at a time).
+   */
+  async function webview(heading) {
+    const outer = page.locator('iframe.webview.ready');
+    const seen = new Set();
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await page.waitForTimeout(250)) {
+      const n = await outer.count();
+      for (let i = 0; i < n; i++) {
+        const inner = outer.nth(i).contentFrame().locator('#active-frame').contentFrame();
+        const h1 = inner.locator('h1');
+        const text = (await h1.count().catch(() => 0)) > 0 ? await h1.first().textContent().catch(() => null) : null;
+        if (text !== null) seen.add(text);
+        if (text === heading) return inner;
+      }
+    }
+    throw new Error(`no webview with heading '${heading}' (seen: ${[...seen].join(', ') || 'none'})`);
   }
 
   await step('the workbench loads', async () => {
@@ -143,13 +156,18 @@ export async function runUiTests({ page, url, artifacts, log }) {
     await palette('Developer: Inspect Editor Tokens and Scopes');
     const widget = page.locator('.token-inspect-widget');
     await widget.waitFor({ timeout: 10_000 });
-    const text = await widget.innerText();
-    for (const want of ['riscv-guest', 'keyword.other.instruction.riscv-guest', 'source.riscv-guest']) {
-      if (!text.includes(want)) throw new Error(`token inspector lacks ${want}:\n${text}`);
+    // It says "Loading..." until the tokenization has been captured.
+    const wanted = ['riscv-guest', 'keyword.other.instruction.riscv-guest', 'source.riscv-guest'];
+    let text = '';
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await page.waitForTimeout(250)) {
+      text = await widget.innerText();
+      if (wanted.every((w) => text.includes(w))) break;
     }
     await page.keyboard.press('Escape');
+    const missing = wanted.filter((w) => !text.includes(w));
+    if (missing.length) throw new Error(`token inspector lacks ${missing.join(', ')}:\n${text}`);
     await widget.waitFor({ state: 'hidden', timeout: 5_000 });
-  });
+  }, { independent: true });
 
   await step('F5 starts the fixture\'s hello-vm launch configuration and stops at the breakpoint', async () => {
     await page.keyboard.press('F5');
@@ -190,7 +208,7 @@ export async function runUiTests({ page, url, artifacts, log }) {
     await quickInput.locator('.quick-input-title', { hasText: 'Translate address' }).waitFor({ timeout: 10_000 });
     await quickType('0x80000000');
     await page.keyboard.press('Enter');
-    const frame = await webview('Address Translation');
+    const frame = await webview('Address translation');
     const svg = frame.locator('#picture svg');
     await svg.waitFor({ timeout: 20_000 });
     const names = await frame.locator('#picture svg text.addr-name').allTextContents();
@@ -207,10 +225,12 @@ export async function runUiTests({ page, url, artifacts, log }) {
     await palette('HyperLab: Open Timeline');
     const frame = await webview('Timeline');
     await frame.locator('#picture svg').waitFor({ timeout: 20_000 });
-    const lanes = await frame.locator('#picture svg text.lane-label').allTextContents();
-    if (!lanes.includes('hart 0')) throw new Error(`lanes: ${lanes.join(', ')}`);
+    // The panel reads the trace in pages and redraws as they arrive: wait for hart 0's lane.
+    await frame.locator('#picture svg text.lane-label', { hasText: /^hart 0$/ }).waitFor({ timeout: 20_000 });
     const marks = await frame.locator('#picture svg [aria-label]').count();
     if (marks < 2) throw new Error(`only ${marks} labelled marks`);
+    const status = await frame.locator('#status').textContent();
+    if (!/\d+ events?/.test(status ?? '')) throw new Error(`status: ${status}`);
   });
 
   return results;
