@@ -136,6 +136,7 @@ export class Vm {
   private readonly structured: boolean;
   private interpFn?: RawRun;
   private jitFn?: RawRun;
+  private stepFn?: StepEngine;
   /** The helper dispatcher handed to both engines. */
   private readonly H: (id: number, slot: number) => void;
 
@@ -204,6 +205,20 @@ export class Vm {
     return { r0: BigInt.asUintN(64, (BigInt(this.R[1]) << 32n) | BigInt(this.R[0] >>> 0)), executed: budget - left };
   }
 
+  /**
+   * The stepping engine (stepper.ts): the interpreter's instruction cases, one instruction per
+   * call, on this VM's registers, memory and call frames. Built on first use only, so the normal
+   * engines pay nothing for it.
+   */
+  stepEngine(): StepEngine {
+    if (this.stepFn === undefined) {
+      const [OP, DST, SRC, OFF, IMM] = this.decoded();
+      const S = new Int32Array(1);
+      this.stepFn = { step: stepperFactory(this.trapDivision)(OP, DST, SRC, OFF, IMM, this.R, this.mem, this.K, this.H, this.F, this.maxDepth, S), S, F: this.F, maxDepth: this.maxDepth };
+    }
+    return this.stepFn;
+  }
+
   /** lddw values after map resolution: [lo, hi]. */
   private lddw(i: Insn): [number, number] {
     switch (i.src) {
@@ -225,6 +240,13 @@ export class Vm {
 
   // ---- interpreter --------------------------------------------------------------------------
   private makeInterpreter(): RawRun {
+    const [OP, DST, SRC, OFF, IMM] = this.decoded();
+    const factory = interpreterFactory(this.trapDivision);
+    return factory(OP, DST, SRC, OFF, IMM, this.R, this.mem, this.K, this.H, this.F, this.maxDepth);
+  }
+
+  /** The program as the interpreters read it: opcode, dst, src (register-file indexes), off, imm per slot. */
+  private decoded(): [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array] {
     const n = this.slots + 1;
     const OP = new Int32Array(n);
     const DST = new Int32Array(n);
@@ -247,8 +269,7 @@ export class Vm {
       }
       if (I.invalidReason(i)) OP[s] = 0;
     }
-    const factory = interpreterFactory(this.trapDivision);
-    return factory(OP, DST, SRC, OFF, IMM, this.R, this.mem, this.K, this.H, this.F, this.maxDepth);
+    return [OP, DST, SRC, OFF, IMM];
   }
 
   // ---- compiler -----------------------------------------------------------------------------
@@ -513,12 +534,84 @@ type InterpFactory = (
   maxDepth: number,
 ) => RawRun;
 
+/**
+ * One instruction at slot `pc` and call depth `depth`: returns the next slot (the new depth in
+ * `S[0]`), or -1 when the instruction was the program's final `exit` (r0 in R). Throws the
+ * interpreter's RuntimeCheckErrors.
+ */
+export type StepFn = (pc: number, depth: number) => number;
+
+/** What a Stepper drives: the step function, its depth out-parameter and the VM's call-frame words. */
+export interface StepEngine {
+  step: StepFn;
+  /** S[0]: the call depth after the last step. */
+  S: Int32Array;
+  /** Saved r6-r10 and the return slot of each bpf-to-bpf call: FRAME_WORDS per depth, return slot at word 10. */
+  F: Int32Array;
+  maxDepth: number;
+}
+
+/** Words per saved call frame in F (r6-r10 halves, return slot). */
+export const CALL_FRAME_WORDS = FRAME_WORDS;
+
+type StepFactory = (...args: [...Parameters<InterpFactory>, S: Int32Array]) => StepFn;
+
 const interpreters = new Map<boolean, InterpFactory>();
+const steppers = new Map<boolean, StepFactory>();
 
 /** The interpreter: one generated `switch (opcode)` over pre-decoded slot arrays. */
 function interpreterFactory(trapDivision: boolean): InterpFactory {
   const cached = interpreters.get(trapDivision);
   if (cached) return cached;
+  const src = [
+    'return function run(budget, pc0, depth0) {',
+    'let pc = pc0 === undefined ? 0 : pc0, depth = depth0 === undefined ? 0 : depth0, fb = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;',
+    'const MV = M.views, MS = M.sizes, MW = M.writable;',
+    'for (;;) {',
+    'if (--budget < 0) throw K.budget();',
+    'const op = OP[pc], d = DST[pc], s = SRC[pc], off = OFF[pc], imm = IMM[pc];',
+    'pc++;',
+    'switch (op) {',
+    ...interpreterCases(trapDivision),
+    'default: throw K.invalid(pc - 1);',
+    '}',
+    '}',
+    '};',
+  ].join('\n');
+  const f = new Function('OP', 'DST', 'SRC', 'OFF', 'IMM', 'R', 'M', 'K', 'H', 'F', 'maxDepth', src) as InterpFactory;
+  interpreters.set(trapDivision, f);
+  return f;
+}
+
+/**
+ * The stepping interpreter: the very same instruction cases as the interpreter, without its loop.
+ * `budget` is -1 so the final `exit` case (`return budget`) reports the end of the program.
+ */
+function stepperFactory(trapDivision: boolean): StepFactory {
+  const cached = steppers.get(trapDivision);
+  if (cached) return cached;
+  const src = [
+    'return function step(pc0, depth0) {',
+    'let pc = pc0, depth = depth0, fb = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;',
+    'const budget = -1;',
+    'const MV = M.views, MS = M.sizes, MW = M.writable;',
+    'const op = OP[pc], d = DST[pc], s = SRC[pc], off = OFF[pc], imm = IMM[pc];',
+    'pc++;',
+    'switch (op) {',
+    ...interpreterCases(trapDivision),
+    'default: throw K.invalid(pc - 1);',
+    '}',
+    'S[0] = depth;',
+    'return pc;',
+    '};',
+  ].join('\n');
+  const f = new Function('OP', 'DST', 'SRC', 'OFF', 'IMM', 'R', 'M', 'K', 'H', 'F', 'maxDepth', 'S', src) as StepFactory;
+  steppers.set(trapDivision, f);
+  return f;
+}
+
+/** The interpreter's `case op: { … break; }` for every valid opcode (shared by the loop and the stepper). */
+function interpreterCases(trapDivision: boolean): string[] {
   const names: Names = { dl: 'R[d]', dh: 'R[d + 1]', sl: 'R[s]', sh: 'R[s + 1]', l0: 'R[0]', h0: 'R[1]', imm: 'imm', off: 'off', slot: '(pc - 1)', trapDivision };
   const cases: string[] = [];
   const variant = (op: number, off = 0, imm = 0): Insn => ({ opcode: op, dst: 0, src: 0, off, imm });
@@ -566,22 +659,5 @@ function interpreterFactory(trapDivision: boolean): InterpFactory {
     }
     if (body !== undefined) cases.push(`case ${op}: { ${body} break; }`);
   }
-  const src = [
-    'return function run(budget, pc0, depth0) {',
-    'let pc = pc0 === undefined ? 0 : pc0, depth = depth0 === undefined ? 0 : depth0, fb = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;',
-    'const MV = M.views, MS = M.sizes, MW = M.writable;',
-    'for (;;) {',
-    'if (--budget < 0) throw K.budget();',
-    'const op = OP[pc], d = DST[pc], s = SRC[pc], off = OFF[pc], imm = IMM[pc];',
-    'pc++;',
-    'switch (op) {',
-    ...cases,
-    'default: throw K.invalid(pc - 1);',
-    '}',
-    '}',
-    '};',
-  ].join('\n');
-  const f = new Function('OP', 'DST', 'SRC', 'OFF', 'IMM', 'R', 'M', 'K', 'H', 'F', 'maxDepth', src) as InterpFactory;
-  interpreters.set(trapDivision, f);
-  return f;
+  return cases;
 }
