@@ -37,7 +37,7 @@ export function assemble(sources: AsmSource[], options: AsmOptions = {}): AsmRes
   const units = sources.map((s) => {
     const p = new Pass1(s.path, s.text, { readFile: options.readFile, defines, lineCache: options.lineCache });
     const unit = p.run();
-    diagnostics.push(...p.diagnostics);
+    for (const d of p.diagnostics) diagnostics.push(d); // not push(...): a broken file can have more than fit in arguments
     return unit;
   });
   const linked = link(units, {
@@ -46,7 +46,7 @@ export function assemble(sources: AsmSource[], options: AsmOptions = {}): AsmRes
     sectionAddresses: options.sectionAddresses ?? {},
     entry: options.entry,
   });
-  diagnostics.push(...linked.diagnostics);
+  for (const d of linked.diagnostics) diagnostics.push(d);
   return { image: hasErrors(diagnostics) ? undefined : linked.image, diagnostics };
 }
 

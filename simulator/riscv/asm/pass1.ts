@@ -63,6 +63,16 @@ interface Cond {
 
 const NOP = [0x13, 0x00, 0x00, 0x00];
 const MAX_MACRO_DEPTH = 100;
+/**
+ * Runaway guards. A `.rept` inside a `.rept` (or a macro calling itself twice) multiplies, and a
+ * typo in a count can ask for billions of lines or bytes: the assembler would run for seconds or
+ * forever, and the language server assembles on every keystroke. The limits sit far above what a
+ * kernel file uses (page tables by `.rept 512`, stacks of a few pages) and fail with a located error.
+ */
+const MAX_EXPANDED_LINES = 1_000_000;
+const MAX_RESERVATION = 64 * 1024 * 1024;
+const MAX_SECTION_SIZE = 128 * 1024 * 1024;
+const MIB = 1024 * 1024;
 const DATA_WIDTH: Record<string, number> = {
   '.byte': 1, '.half': 2, '.short': 2, '.2byte': 2, '.word': 4, '.long': 4, '.4byte': 4,
   '.dword': 8, '.quad': 8, '.8byte': 8,
@@ -89,6 +99,12 @@ export class Pass1 {
   private readonly sectionStack: string[] = [];
   private macroCounter = 0;
   private ended = false;
+  /** Lines added so far by repetitions and macro invocations (see MAX_EXPANDED_LINES). */
+  private expandedLines = 0;
+  /** Set once the expansion limit or the macro depth was reported: later expansions are dropped without more errors. */
+  private expansionLimitHit = false;
+  /** Sections already reported as past MAX_SECTION_SIZE. */
+  private readonly oversized = new Set<string>();
 
   constructor(
     path: string,
@@ -225,16 +241,39 @@ export class Pass1 {
     const lines: SourceLine[] = [];
     if (cap.kind === 'rept') {
       const count = this.constArg(cap.start, 0, 0n);
-      if (count !== undefined) for (let i = 0n; i < count; i++) lines.push(...cap.body);
+      if (count === undefined || !this.mayExpand(count * BigInt(cap.body.length), cap.start.args[0]?.range ?? cap.start.range, `.rept ${count}`)) return;
+      if (cap.body.length > 0) for (let i = 0n; i < count; i++) lines.push(...cap.body);
     } else {
       const [param, ...values] = cap.start.args;
       const name = param?.tokens[0]?.text;
       if (!name) return this.error(cap.start.range, `${cap.start.name} needs a parameter name`);
       // .irp: one repetition per argument; .irpc: one per character of its single argument.
       const items = cap.kind === 'irp' ? values.map((v) => this.argText(v.tokens)) : [...values.map((v) => this.argText(v.tokens)).join(',')];
+      if (!this.mayExpand(BigInt(items.length * cap.body.length), cap.start.range, cap.start.name)) return;
       for (const text of items) lines.push(...cap.body.map((b) => ({ ...b, text: substitute(b.text, new Map([[name, text]]), '') })));
     }
     this.stack.push({ lines, index: 0, kind: 'rept', site: frame?.site, macro: frame?.macro });
+  }
+
+  /**
+   * Counts `lines` more expanded lines against MAX_EXPANDED_LINES; past it, reports `what` at
+   * `range` (once per file) and returns false so the expansion is dropped.
+   */
+  private mayExpand(lines: bigint, range: SourceRange, what: string): boolean {
+    if (this.expansionLimitHit) return false;
+    if (lines <= 0n) return true;
+    if (BigInt(this.expandedLines) + lines <= BigInt(MAX_EXPANDED_LINES)) {
+      this.expandedLines += Number(lines);
+      return true;
+    }
+    this.expansionLimitHit = true;
+    this.error(
+      range,
+      `${what} would take this file's repetitions and macro expansions past ${MAX_EXPANDED_LINES.toLocaleString('en-US')} lines, ` +
+        "the assembler's limit against runaway nesting (a kernel file needs far fewer); it is not expanded",
+      'expansion-limit',
+    );
+    return false;
   }
 
   /** Handles .if-family directives; returns true if the statement was one. */
@@ -444,7 +483,12 @@ export class Pass1 {
 
   private invoke(m: MacroDef, stmt: InstructionStmt, l: SourceLine, frame: Frame): void {
     const depth = this.stack.filter((f) => f.kind === 'macro').length;
-    if (depth >= MAX_MACRO_DEPTH) return this.error(stmt.range, `macro '${m.name}' nested more than ${MAX_MACRO_DEPTH} deep (runaway recursion?)`);
+    if (this.expansionLimitHit) return;
+    if (depth >= MAX_MACRO_DEPTH) {
+      // Reported once: a macro that calls itself twice would otherwise hit the depth 2^100 times.
+      this.expansionLimitHit = true;
+      return this.error(stmt.range, `macro '${m.name}' nested more than ${MAX_MACRO_DEPTH} deep (runaway recursion?); later macro expansions in this file are skipped`);
+    }
     let groups = stmt.rawOperands;
     if (groups.length === 1 && m.params.length > 1) groups = splitSpaces(groups[0]);
     const values = new Map<string, string>();
@@ -469,6 +513,7 @@ export class Pass1 {
         if (!values.has(p.name) || p.def !== undefined) values.set(p.name, p.def ?? '');
       }
     }
+    if (!this.mayExpand(BigInt(m.body.length), stmt.range, `macro '${m.name}'`)) return;
     const counter = String(this.macroCounter++);
     const lines = m.body.map((b) => ({ ...b, text: substitute(b.text, values, counter) }));
     this.stack.push({ lines, index: 0, kind: 'macro', site: frame.site ?? stmt.range, macro: m.name });
@@ -527,11 +572,25 @@ export class Pass1 {
     this.section = chunk;
   }
 
+  /**
+   * Whether the current section may grow by `n` bytes (MAX_SECTION_SIZE); reports the first
+   * overflow of each section. Callers ask before allocating a large reservation.
+   */
+  private mayGrow(n: number, range: SourceRange): boolean {
+    if (this.section.size + n <= MAX_SECTION_SIZE) return true;
+    if (!this.oversized.has(this.section.name)) {
+      this.oversized.add(this.section.name);
+      this.error(range, `${this.section.name} would grow past ${MAX_SECTION_SIZE / MIB} MiB, the assembler's limit on one section (far more than a guest kernel's memory)`, 'size-limit');
+    }
+    return false;
+  }
+
   private emitBytes(bytes: Uint8Array, range: SourceRange, mapped: boolean): void {
     if (!this.section.flags.progbits && bytes.some((b) => b !== 0)) {
       this.error(range, `non-zero data in ${this.section.name}, which holds no data (nobits)`);
       return;
     }
+    if (!this.mayGrow(bytes.length, range)) return;
     this.section.items.push({ kind: 'bytes', offset: this.section.size, bytes, range: this.site(range), mapped });
     this.section.size += bytes.length;
   }
@@ -580,7 +639,8 @@ export class Pass1 {
     const fill = stmt.args.length > 1 ? (this.constArg(stmt, 1) ?? 0n) : 0n;
     const here = BigInt(this.section.size);
     if (target < here) return this.error(arg.range, `.org ${target} would move backwards in ${this.section.name} (already at ${here})`);
-    if (target - here > 1n << 28n) return this.error(arg.range, `.org ${target} is too far ahead`);
+    if (target - here > BigInt(MAX_RESERVATION)) return this.error(arg.range, `.org ${target} would reserve ${target - here} bytes, over the assembler's ${MAX_RESERVATION / MIB} MiB limit on one reservation`, 'size-limit');
+    if (!this.mayGrow(Number(target - here), stmt.range)) return;
     this.emitBytes(new Uint8Array(Number(target - here)).fill(Number(fill & 0xffn)), stmt.range, false);
   }
 
@@ -695,8 +755,12 @@ export class Pass1 {
       case '.skip': {
         const n = this.constArg(stmt, 0);
         if (n === undefined) return;
-        if (n < 0n || n > 1n << 28n) return this.error(stmt.args[0].range, `${name} size ${n} is out of range`);
+        if (n < 0n) return this.error(stmt.args[0].range, `${name} size ${n} is out of range`);
+        if (n > BigInt(MAX_RESERVATION)) {
+          return this.error(stmt.args[0].range, `${name} ${n} reserves over ${MAX_RESERVATION / MIB} MiB, the assembler's limit on one reservation (far more than a guest kernel needs)`, 'size-limit');
+        }
         const fill = stmt.args.length > 1 ? (this.constArg(stmt, 1) ?? 0n) : 0n;
+        if (!this.mayGrow(Number(n), stmt.range)) return;
         this.emitBytes(new Uint8Array(Number(n)).fill(Number(fill & 0xffn)), stmt.range, true);
         return;
       }
