@@ -145,6 +145,8 @@ async function runUi(env, vsix) {
 }
 
 try {
+  // Only this run's screenshots and logs.
+  rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   const env = ensureTestEnv(log);
   const vsix = opts.vsix ? path.resolve(opts.vsix) : ensureVsix(log, { force: opts.repackage });
