@@ -151,6 +151,14 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
     const put = (off: number, value: bigint, width: number): void => {
       for (let b = 0; b < width; b++) sec.data[base + off + b] = Number((value >> BigInt(8 * b)) & 0xffn);
     };
+    // Instruction words are numbers: written without BigInt arithmetic (most of a link's bytes).
+    const putWord = (off: number, word: number): void => {
+      const i = base + off;
+      sec.data[i] = word & 0xff;
+      sec.data[i + 1] = (word >>> 8) & 0xff;
+      sec.data[i + 2] = (word >>> 16) & 0xff;
+      sec.data[i + 3] = (word >>> 24) & 0xff;
+    };
     for (const it of p.chunk.items) {
       const at = p.address + BigInt(it.offset);
       if (it.kind === 'insn') {
@@ -165,7 +173,7 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
                 ? error(range, message, 'asm')
                 : error(it.range, message, 'asm', [{ range, message: 'in this line of the macro body' }]),
           });
-          put(it.offset + 4 * k, BigInt(word), 4);
+          putWord(it.offset + 4 * k, word);
           sourceMap.push({ address: pc, length: 4, range: it.range, isInstruction: true });
         });
       } else if (it.kind === 'data') {
@@ -189,7 +197,10 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
       }
     }
   }
-  sourceMap.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  // Entries come in address order unless fixed section addresses reorder sections: sort only then.
+  if (sourceMap.some((e, i) => i > 0 && e.address < sourceMap[i - 1].address)) {
+    sourceMap.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  }
 
   // Symbols.
   const symbols: ImageSymbol[] = [];

@@ -196,7 +196,8 @@ export class Pass1 {
     }
     const active = this.conds.length === 0 || this.conds[this.conds.length - 1].active;
     if (active) {
-      for (const d of [...analysis.lexDiagnostics, ...analysis.parseDiagnostics]) this.error(d.range, d.message, d.code);
+      for (const d of analysis.lexDiagnostics) this.error(d.range, d.message, d.code);
+      for (const d of analysis.parseDiagnostics) this.error(d.range, d.message, d.code);
     }
     for (const stmt of analysis.statements) {
       if (stmt.kind === 'directive' && this.conditional(stmt)) continue;
