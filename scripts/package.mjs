@@ -6,7 +6,6 @@
 //   --no-dependencies           the bundles already contain every dependency; without it vsce
 //                               would copy node_modules of the runtime dependencies in;
 //   --allow-missing-repository  the project has no public repository URL (vsce would prompt);
-//   --skip-license              no LICENSE file yet (package.json says MIT); vsce would prompt;
 //   --no-rewrite-relative-links README links stay relative (vsce would need a repository URL).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -40,7 +39,7 @@ if (packaged.has('dist/bench.js')) {
   process.exit(1);
 }
 
-const args = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out];
+const args = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   console.error(`package: vsce exited with ${r.status ?? r.signal}`);
