@@ -20,6 +20,9 @@ import {
 } from './inspect';
 import { Runtime, validHitCondition, type CodeBreakpoint, type DataAccess, type StopInfo } from './runtime/runtime';
 import { LaunchError } from './runtime/program';
+import { CallbackRuntime } from './runtime/callback-runtime';
+import { loadCallback } from './runtime/hcb-launch';
+import { CallbackRequests } from './callback-session';
 import { EXCEPTION_FILTERS } from './runtime/exceptions';
 import {
   CallbacksRequest, InterruptsRequest, MachineSummaryRequest, PageTableRequest, StateChangedEvent, TlbEntriesRequest, TraceRequest, TranslateRequest,
@@ -27,8 +30,12 @@ import {
 } from '../protocol/hyperlab';
 
 export interface HyperlabLaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** A scenario (*.hlab.json), an assembly file (.S) or an ELF executable. */
+  /** A scenario (*.hlab.json), an assembly file (.S), an ELF executable or a hyper-callback (.hcb). */
   program: string;
+  /** `.hcb` only: the event's context fields by name → number or "0x…" string (absent fields 0). */
+  context?: Record<string, number | string>;
+  /** `.hcb` only: guest memory the guest helpers and the guest window read, `{ "0xGVA": "hex bytes" }`; other addresses fault. */
+  guest?: Record<string, string>;
   stopOnEntry?: boolean;
   engine?: 'compiled' | 'interpreter';
   /** Instructions between checkpoints of the reverse-execution history (default 200 000). */
@@ -57,6 +64,11 @@ export class HyperlabDebugSession extends LoggingDebugSession {
   private readonly frames = new Handles<{ threadId: number; index: number }>();
   private lastStop: StopInfo | undefined;
   private lastProgress = 0;
+  /** A hyper-callback launched on its own (`.hcb`): its requests go to `callbackRequests`. */
+  private callbackRt: CallbackRuntime | undefined;
+  private callbackRequests: CallbackRequests | undefined;
+  /** Requests the session answers itself in a callback launch (lifecycle). */
+  private static readonly LIFECYCLE = new Set(['initialize', 'launch', 'configurationDone', 'disconnect', 'terminate']);
 
   constructor() {
     super();
@@ -92,6 +104,10 @@ export class HyperlabDebugSession extends LoggingDebugSession {
   /** Last resort for anything the handlers' guard does not cover (the base class's own work). */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
     try {
+      if (this.callbackRequests !== undefined && !HyperlabDebugSession.LIFECYCLE.has(request.command)) {
+        this.callbackRequests.handle(request);
+        return;
+      }
       super.dispatchRequest(request);
     } catch (e) {
       this.fail(new Response(request), e);
@@ -162,11 +178,12 @@ export class HyperlabDebugSession extends LoggingDebugSession {
   }
 
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: HyperlabLaunchArguments): void {
-    if (this.runtime !== undefined) throw new InspectError('launch: this session already runs a program');
+    if (this.runtime !== undefined || this.callbackRt !== undefined) throw new InspectError('launch: this session already runs a program');
     if (typeof args.program !== 'string' || args.program === '') throw new InspectError("launch: 'program' (a scenario, an assembly file or an ELF) is required");
     if (args.engine !== undefined && args.engine !== 'compiled' && args.engine !== 'interpreter') throw new InspectError(`launch: engine '${String(args.engine)}' is not 'compiled' or 'interpreter'`);
     const interval = args.checkpointInterval;
     if (interval !== undefined && (!Number.isSafeInteger(interval) || interval < 1000)) throw new InspectError('launch: checkpointInterval must be an integer >= 1000');
+    if (args.program.endsWith('.hcb')) { this.launchCallback(response, args); return; }
     const rt = new Runtime(path.resolve(args.program), (t, ctx, expr) => evaluate(t, ctx, expr).value, {
       engine: args.engine, checkpointInterval: interval === undefined ? undefined : BigInt(interval),
     });
@@ -182,7 +199,28 @@ export class HyperlabDebugSession extends LoggingDebugSession {
     this.sendEvent(new InitializedEvent());
   }
 
+  /** A hyper-callback on its own: assembled, verified, run on a sample context (runtime/hcb-launch.ts). */
+  private launchCallback(response: DebugProtocol.LaunchResponse, args: HyperlabLaunchArguments): void {
+    const rt = new CallbackRuntime(loadCallback(path.resolve(args.program), { context: args.context, guest: args.guest }));
+    this.callbackRt = rt;
+    this.callbackRequests = new CallbackRequests(rt, (r) => this.sendResponse(r), (l) => this.convertClientLineToDebugger(l));
+    this.stopOnEntry = args.stopOnEntry === true;
+    rt.on('stopped', (info: StopInfo) => { this.callbackRequests?.onStopped(); this.onStopped(info); });
+    rt.on('output', (text: string, category: string) => this.sendEvent(new OutputEvent(text, category)));
+    rt.on('ended', () => { this.stateChanged('ended'); this.sendEvent(new TerminatedEvent()); });
+    this.sendEvent(new OutputEvent(`HyperLab: ${rt.description}\n`, 'console'));
+    this.sendResponse(response);
+    this.sendEvent(new InitializedEvent());
+  }
+
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    if (this.callbackRt !== undefined) {
+      this.sendResponse(response);
+      if (this.configured) return;
+      this.configured = true;
+      this.callbackRt.start(this.stopOnEntry);
+      return;
+    }
     const rt = this.rt();
     this.sendResponse(response);
     if (this.configured) return;
@@ -195,11 +233,15 @@ export class HyperlabDebugSession extends LoggingDebugSession {
     this.runtime?.removeAllListeners();
     this.runtime?.pause();
     this.runtime = undefined;
+    this.callbackRt?.removeAllListeners();
+    this.callbackRt = undefined;
+    this.callbackRequests = undefined;
     this.sendResponse(response);
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
     this.runtime?.pause();
+    this.callbackRt?.removeAllListeners();
     this.sendResponse(response);
     this.sendEvent(new TerminatedEvent());
   }
@@ -574,7 +616,8 @@ export class HyperlabDebugSession extends LoggingDebugSession {
         break;
       }
       case CallbacksRequest:
-        response.body = callbacks(rt.target);
+        // Scenario callbacks are named relative to the scenario's folder: resolved, the view can open them.
+        response.body = callbacks(rt.target, rt.program.baseDir);
         break;
       case InterruptsRequest:
         response.body = interrupts(rt.target);

@@ -30,6 +30,8 @@ export interface LoadedProgram {
   trace: TraceBuffer;
   /** The scenario's instruction limit (the run ends there), if it has one. */
   maxInstructions: bigint | undefined;
+  /** The folder relative names of the program (a scenario's files and callbacks) are resolved in. */
+  baseDir: string;
   /** Warnings the scenario or the assembler reported. */
   warnings: Diagnostic[];
   /** Runs the machine (through the hypervisor when there is one). */
@@ -63,7 +65,7 @@ export function loadProgram(program: string, options: LoadOptions): LoadedProgra
   const file = path.resolve(program);
   if (!fs.existsSync(file)) throw new LaunchError(`program '${program}' does not exist`);
   if (file.endsWith('.hcb')) {
-    throw new LaunchError(`'${program}': debugging a hyper-callback on its own (with a sample context) is not supported yet; launch a scenario that registers it`);
+    throw new LaunchError(`'${program}': a hyper-callback on its own is debugged by the callback runtime (hcb-launch.ts), not on a machine`);
   }
   if (file.endsWith('.json')) {
     const text = fs.readFileSync(file, 'utf8');
@@ -76,6 +78,7 @@ export function loadProgram(program: string, options: LoadOptions): LoadedProgra
       images: prepared.images,
       trace,
       maxInstructions: prepared.maxInstructions,
+      baseDir: path.dirname(file),
       warnings: prepared.diagnostics,
       run: (o) => prepared.run(o),
     };
@@ -95,6 +98,7 @@ export function loadProgram(program: string, options: LoadOptions): LoadedProgra
     images: [built.image],
     trace,
     maxInstructions: undefined,
+    baseDir: path.dirname(file),
     warnings: built.diagnostics,
     run: (o) => machine.run(o),
   };

@@ -27,6 +27,7 @@ import { ThreadTable, type DebugThread } from './threads';
 import { EXCEPTION_FILTERS, type ExceptionFilter } from './exceptions';
 import { unwind, type Frame } from './stack';
 import { archHash } from './arch-hash';
+import { conditionHolds, selectHits } from './breakpoints';
 import { debugTranslate } from '../inspect/memory';
 import { resolveThread } from '../inspect/thread';
 
@@ -439,19 +440,7 @@ export class Runtime extends EventEmitter {
     // Built only when a condition or a log message needs it (this runs on every pass of a hot loop).
     let ctxCache: ThreadContext | undefined;
     const ctx = (): ThreadContext => (ctxCache ??= this.threads.context(thread));
-    const hit: CodeBreakpoint[] = [];
-    let note: string | undefined;
-    for (const bp of bps) {
-      const c = bp.spec.condition === undefined ? true : this.condition(ctx(), bp.spec.condition);
-      if (c === false) continue;
-      if (typeof c === 'string') { note = c; hit.push(bp); continue; }
-      if (!m.collect) {
-        bp.hits++;
-        if (!bp.hitTest(bp.hits)) continue;
-        if (bp.spec.logMessage !== undefined) { this.output(`${this.interpolate(ctx(), bp.spec.logMessage)}\n`, 'console'); continue; }
-      } else if (bp.spec.logMessage !== undefined) continue;
-      hit.push(bp);
-    }
+    const { hit, note } = selectHits(bps, m.collect, (expr) => this.conditionEvaluator(this.target, ctx(), expr), (text) => this.output(text, 'console'));
     if (hit.length === 0) return false;
     const kind = hit[0].kind;
     const reason: StopReason = kind === 'function' ? 'function breakpoint' : kind === 'instruction' ? 'instruction breakpoint' : 'breakpoint';
@@ -460,23 +449,7 @@ export class Runtime extends EventEmitter {
 
   /** true: stop; false: do not; a string: the condition could not be evaluated (stop and say why). */
   private condition(ctx: ThreadContext, expr: string | undefined): boolean | string {
-    if (expr === undefined || expr.trim() === '') return true;
-    try {
-      return this.conditionEvaluator(this.target, ctx, expr) !== 0n;
-    } catch (e) {
-      return `breakpoint condition '${expr}' failed: ${(e as Error).message}`;
-    }
-  }
-
-  private interpolate(ctx: ThreadContext, message: string): string {
-    return message.replace(/\{([^}]+)\}/g, (_all, expr: string) => {
-      try {
-        const v = this.conditionEvaluator(this.target, ctx, expr);
-        return `0x${BigInt.asUintN(64, v).toString(16)}`;
-      } catch (e) {
-        return `<${(e as Error).message}>`;
-      }
-    });
+    return conditionHolds((e) => this.conditionEvaluator(this.target, ctx, e), expr);
   }
 
   private requestStop(info: StopInfo): true {

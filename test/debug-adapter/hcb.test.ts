@@ -1,0 +1,188 @@
+/**
+ * Debugging hyper-callbacks over DAP: a `.hcb` launched on its own with a sample context and guest
+ * bytes (breakpoints, stepping through bpf-to-bpf frames, variables checked against the
+ * interpreter, the verifier's scope, reverse execution, trace_printk, the exit value, a rejected
+ * file), and a scenario whose callback stops at a breakpoint on top of its vCPU's frames.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { assemble } from '../../simulator/ebpf/asm/assembler';
+import { Memory } from '../../simulator/ebpf/vm/memory';
+import { Vm } from '../../simulator/ebpf/vm/vm';
+import { eventContext } from '../../simulator/hypervisor/callbacks';
+import { EXAMPLES, FIXTURES, adapterBundle, evalText, failure, lineOf, startClient, stopAfter, topFrame, waitOutput } from './support';
+
+const RECLAIM = path.join(EXAMPLES, 'page-reclaim/reclaim.hcb');
+const WINDOW = path.join(EXAMPLES, 'page-reclaim/reclaim-window.hcb');
+const CALLS = path.join(FIXTURES, 'hcb/calls.hcb');
+const REJECTED = path.join(FIXTURES, 'hcb/rejected.hcb');
+
+const RANGE_START = 0xffffffc08000f000n;
+const PAGE = 5n;
+/** The candidate page (5) is free: bit 5 of the first bitmap word. */
+const CONTEXT = { gpa: `0x${(0x80000000n + PAGE * 4096n).toString(16)}`, range_start: `0x${RANGE_START.toString(16)}`, range_end: '0xffffffc08000f040' };
+const GUEST = { [`0x${RANGE_START.toString(16)}`]: '2000000000000000' + '00'.repeat(56) };
+
+interface HcbLaunch { program: string; context?: unknown; guest?: unknown; stopOnEntry?: boolean; configure?: (dc: DebugClient) => Promise<unknown> }
+
+async function launchHcb(dc: DebugClient, o: HcbLaunch): Promise<DebugProtocol.StoppedEvent> {
+  await dc.initializeRequest({ adapterID: 'hyperlab', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const initialized = dc.waitForEvent('initialized');
+  await dc.launchRequest({ program: o.program, context: o.context, guest: o.guest, stopOnEntry: o.stopOnEntry } as DebugProtocol.LaunchRequestArguments);
+  await initialized;
+  if (o.configure) await o.configure(dc);
+  const stopped = dc.waitForEvent('stopped');
+  await dc.configurationDoneRequest();
+  return (await stopped) as DebugProtocol.StoppedEvent;
+}
+
+async function variables(dc: DebugClient, scope: RegExp, hex = true): Promise<Map<string, string>> {
+  const frame = await topFrame(dc);
+  const scopes = await dc.scopesRequest({ frameId: frame.id });
+  const s = scopes.body.scopes.find((x) => scope.test(x.name));
+  assert.ok(s, `no scope ${scope} in ${scopes.body.scopes.map((x) => x.name).join(', ')}`);
+  const v = await dc.variablesRequest({ variablesReference: s.variablesReference, ...(hex ? {} : { format: { hex: false } }) });
+  return new Map(v.body.variables.map((x) => [x.name, x.value]));
+}
+
+/** The reclaim callback on the interpreter with the same context and guest bytes: r0 and executed instructions. */
+function interpreterRun(file: string): { r0: bigint; executed: number } {
+  const asm = assemble(fs.readFileSync(file, 'utf8'), { file });
+  const bitmap = new Uint8Array(64);
+  bitmap[0] = 0x20;
+  const vm = new Vm(asm.program, { guest: { read: (gva, n) => (gva >= RANGE_START && gva + BigInt(n) <= RANGE_START + 64n ? bitmap.slice(Number(gva - RANGE_START), Number(gva - RANGE_START) + n) : 'fault') } });
+  const ctx = vm.mem.addRegion('context', eventContext('page-reclaim', { gpa: 0x80000000n + PAGE * 4096n, range_start: RANGE_START, range_end: RANGE_START + 64n }), true);
+  return vm.run('interp', Memory.address(ctx));
+}
+
+describe('debug adapter: hyper-callbacks', function () {
+  this.timeout(60_000);
+  let dc: DebugClient;
+
+  before(async () => { await adapterBundle(); });
+  beforeEach(async () => { dc = await startClient(); });
+  afterEach(async () => { await dc.stop(); });
+
+  it('reclaim.hcb: stops on entry in one callback thread, breakpoint on a line, registers as the interpreter computes them, exit value', async () => {
+    const entry = await launchHcb(dc, { program: RECLAIM, context: CONTEXT, guest: GUEST, stopOnEntry: true });
+    assert.equal(entry.body.reason, 'entry');
+    const threads = await dc.threadsRequest();
+    assert.deepEqual(threads.body.threads.map((t) => t.name), ['callback reclaim.hcb (page-reclaim)']);
+    assert.equal((await topFrame(dc)).line, lineOf(RECLAIM, 'r6 = *(u64 *)(r1 + 8)'));
+    const callLine = lineOf(RECLAIM, 'call guest_read');
+    const set = await dc.setBreakpointsRequest({ source: { path: RECLAIM }, breakpoints: [{ line: callLine }] });
+    assert.equal(set.body.breakpoints[0].verified, true);
+    const hit = await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
+    assert.equal(hit.body.reason, 'breakpoint');
+    assert.equal((await topFrame(dc)).line, callLine);
+    const regs = await variables(dc, /^Registers$/);
+    assert.equal(regs.get('r6'), '0x5');
+    assert.equal(regs.get('r3'), `0x${RANGE_START.toString(16)}`);
+    assert.equal(regs.get('r2'), '0x8');
+    // r1 points 8 bytes below the frame pointer
+    assert.equal(BigInt(regs.get('r10') ?? '0') - BigInt(regs.get('r1') ?? '0'), 8n);
+    assert.equal((await variables(dc, /^Registers$/, false)).get('r6'), '5');
+    // next over the helper call: guest_read copied the bitmap word
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
+    assert.equal((await topFrame(dc)).line, lineOf(RECLAIM, 'if r0 != 0 goto no'));
+    assert.equal(await evalText(dc, 'r0'), '0x0');
+    assert.equal(await evalText(dc, '*(u64 *)(r10 - 8)'), '0x20');
+    assert.equal(await evalText(dc, 'gpa'), `0x${(0x80000000n + PAGE * 4096n).toString(16)}`);
+    const stack = await variables(dc, /^Stack/);
+    assert.equal(stack.get('fp-8'), '0x20');
+    const ctx = await variables(dc, /^Context$/);
+    assert.equal(ctx.get('range_start'), `0x${RANGE_START.toString(16)}`);
+    assert.equal(ctx.get('vm_id'), '0x0');
+    // to the end: r0 as the interpreter computes it, in the console and the stop
+    const expected = interpreterRun(RECLAIM);
+    assert.equal(expected.r0, 1n);
+    const out = waitOutput(dc, /callback returned r0 = 0x1 /);
+    const end = await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
+    assert.equal(end.body.reason, 'end');
+    assert.match(await out, new RegExp(`after ${expected.executed} instructions`));
+    assert.equal(await evalText(dc, 'r0'), '0x1');
+    // going on from the end ends the session
+    const terminated = dc.waitForEvent('terminated');
+    await dc.continueRequest({ threadId: 1 });
+    await terminated;
+  });
+
+  it('reclaim-window.hcb: conditions, hit counts and logpoints; the verifier scope; reverse step and reverse continue', async () => {
+    const loadLine = lineOf(WINDOW, 'r0 = *(u64 *)(r0 + 0)');
+    const shiftLine = lineOf(WINDOW, 'r0 >>= r6');
+    const log = waitOutput(dc, /^page 0x5\n/);
+    const stop = await launchHcb(dc, {
+      program: WINDOW, context: CONTEXT, guest: GUEST,
+      configure: (c) => c.setBreakpointsRequest({
+        source: { path: WINDOW },
+        breakpoints: [{ line: lineOf(WINDOW, 'r3 = r6'), logMessage: 'page {r6}' }, { line: loadLine, condition: 'r6 == 4' }, { line: shiftLine, condition: 'r6 == 5', hitCondition: '1' }],
+      }),
+    });
+    await log;
+    // the condition on the load line is false (r6 = 5): the first stop is the shift
+    assert.equal(stop.body.reason, 'breakpoint');
+    assert.equal((await topFrame(dc)).line, shiftLine);
+    assert.equal(await evalText(dc, 'r0'), '0x20');
+    const verifier = await variables(dc, /^Verifier$/);
+    assert.match(verifier.get('r6') ?? '', /\d/, 'r6 is a bounded number for the verifier');
+    assert.match(verifier.get('r10') ?? '', /^fp/);
+    assert.match(verifier.get('before') ?? '', /r6=s\[0, 63\].*r10=fp/);
+    // stepping back by instruction: the guest-window load has not happened yet
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    assert.equal((await topFrame(dc)).line, loadLine);
+    assert.notEqual(await evalText(dc, 'r0'), '0x20');
+    const window = BigInt(await evalText(dc, 'r0'));
+    assert.equal(window >> 32n > 0n, true, 'r0 points into the guest window region');
+    // forward again: same values
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
+    assert.equal(await evalText(dc, 'r0'), '0x20');
+    // reverse continue with a breakpoint that holds earlier: back to it
+    await dc.setBreakpointsRequest({ source: { path: WINDOW }, breakpoints: [{ line: lineOf(WINDOW, 'r3 <<= 3') }] });
+    const back = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
+    assert.equal(back.body.reason, 'breakpoint');
+    assert.equal((await topFrame(dc)).line, lineOf(WINDOW, 'r3 <<= 3'));
+    assert.equal(await evalText(dc, 'r3'), '0x0');
+    // and with nothing before: to the start
+    const start = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
+    assert.equal(start.body.reason, 'entry');
+    assert.equal((await topFrame(dc)).line, lineOf(WINDOW, 'r6 = *(u64 *)(r1 + 8)'));
+  });
+
+  it('bpf-to-bpf calls are frames: step in, out and over; trace_printk in the console', async () => {
+    await launchHcb(dc, { program: CALLS, context: { arg0: 21 }, stopOnEntry: true });
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
+    assert.equal((await topFrame(dc)).line, lineOf(CALLS, 'call double'));
+    await stopAfter(dc, () => dc.stepInRequest({ threadId: 1 }));
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    assert.deepEqual(st.body.stackFrames.map((f) => [f.name, f.line]), [
+      ['double (calls.hcb)', lineOf(CALLS, 'r0 = r1')],
+      ['calls.hcb (tracing)', lineOf(CALLS, 'call double')],
+    ]);
+    await stopAfter(dc, () => dc.stepOutRequest({ threadId: 1 }));
+    assert.equal((await topFrame(dc)).line, lineOf(CALLS, 'r7 = r0'));
+    assert.equal((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.length, 1);
+    // back into the callee (reverse step by instruction lands on its exit), then over the whole call
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    assert.equal((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.length, 2);
+    assert.equal(await evalText(dc, 'r0'), '0x2a');
+    const printed = waitOutput(dc, /\[trace_printk\] 42\n/);
+    const end = await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
+    await printed;
+    assert.equal(end.body.reason, 'end');
+    assert.equal(await evalText(dc, 'r0', 'watch'), '0x2b');
+  });
+
+  it('a file the verifier rejects fails the launch with its located diagnostics; bad context fields are named', async () => {
+    await dc.initializeRequest({ adapterID: 'hyperlab', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const msg = await failure(dc.launchRequest({ program: REJECTED } as DebugProtocol.LaunchRequestArguments));
+    assert.match(msg, /verifier rejects 'rejected\.hcb'/);
+    assert.match(msg, /rejected\.hcb:3:\d+: error: .*r2/);
+    const bad = await failure(dc.launchRequest({ program: RECLAIM, context: { gpaa: 1 } } as DebugProtocol.LaunchRequestArguments));
+    assert.match(bad, /context field 'gpaa' is not a field of page-reclaim \(vm_id, gpa/);
+  });
+});
