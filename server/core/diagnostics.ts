@@ -47,7 +47,12 @@ interface DocState {
   lastChange: number;
   slowTimer?: NodeJS.Timeout;
   slowInflight?: SlowHandle;
+  /** Runs of the current version lost to a worker failure (retried a couple of times). */
+  slowLost: number;
 }
+
+/** How often a job lost to a worker failure (not a cancellation) is run again. */
+const RETRIES = 2;
 
 export class DiagnosticsScheduler {
   private readonly docs = new Map<string, DocState>();
@@ -67,6 +72,7 @@ export class DiagnosticsScheduler {
   changed(uri: string): void {
     const st = this.state(uri);
     st.slowInflight?.cancel();
+    st.slowLost = 0;
     const now = performance.now();
     if (!st.quickTimer) st.quickSince = now;
     if (!st.quickTimer || now - st.quickSince < QUICK_MAX_WAIT_MS) {
@@ -102,7 +108,7 @@ export class DiagnosticsScheduler {
   private state(uri: string): DocState {
     let st = this.docs.get(uri);
     if (!st) {
-      st = { quick: [], slow: [], quickVersion: -1, slowVersion: -1, quickSince: 0, quickCost: 0, quickAgain: false, lastChange: -Infinity };
+      st = { quick: [], slow: [], quickVersion: -1, slowVersion: -1, quickSince: 0, quickCost: 0, quickAgain: false, lastChange: -Infinity, slowLost: 0 };
       this.docs.set(uri, st);
     }
     return st;
@@ -158,6 +164,10 @@ export class DiagnosticsScheduler {
       if (r) {
         st.quickCost = r.millis;
         if (this.document(uri)?.version === job.version) this.setQuick(uri, st, job.version, r.diagnostics);
+      } else {
+        // the worker failed or was restarted: run this one on the main thread rather than lose it
+        st.quickCost = 0;
+        st.quickAgain = true;
       }
       if (st.quickAgain) {
         st.quickAgain = false;
@@ -190,11 +200,22 @@ export class DiagnosticsScheduler {
     if (!job) return;
     const handle = this.runner.run(job);
     st.slowInflight = handle;
+    let cancelled = false;
+    const cancel = handle.cancel;
+    handle.cancel = () => {
+      cancelled = true;
+      cancel();
+    };
     void handle.result.then((r) => {
       if (st.slowInflight === handle) st.slowInflight = undefined;
       if (this.docs.get(uri) !== st) return;
       // stale: the document moved on while the job ran
-      if (!r || this.document(uri)?.version !== job.version) return;
+      if (this.document(uri)?.version !== job.version) return;
+      if (!r) {
+        // lost to a worker failure or restart (another document's job), not cancelled: run it again
+        if (!cancelled && st.slowLost++ < RETRIES && !st.slowTimer) st.slowTimer = setTimeout(() => this.runSlow(uri), QUICK_DELAY_MS);
+        return;
+      }
       st.slow = r.diagnostics;
       st.slowVersion = job.version;
       this.publish(uri, job.version);

@@ -12,7 +12,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { VerifyCallbackRequest, type VerifyCallbackParams, type VerifyCallbackResult } from '../../protocol/hyperlab';
 import { verifyCallback } from '../hcb/verifyCallback';
 import { semanticTokenLegend, type LanguageContext, type LanguageService, type LanguageSettings } from '../language';
-import { createSlowRunner } from '../slow/runner';
+import { createSlowRunner, type RunnerOptions } from '../slow/runner';
 import { DiagnosticsScheduler } from './diagnostics';
 import { roleOf, WATCHED_GLOBS } from './fileKinds';
 import { guard, type Logger } from './guard';
@@ -26,6 +26,8 @@ export interface ServerOptions {
   slowDebounceMs?: number;
   /** The languages (default: every language of the project); tests pass their own. */
   registry?: LanguageRegistry;
+  /** Where and how slow diagnostics run (default: the worker bundle next to the server). */
+  runner?: RunnerOptions;
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
@@ -35,7 +37,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let settings: LanguageSettings = defaultSettings();
   const log: Logger = (m) => connection.console.error(m);
   const context = (): LanguageContext => ({ files: workspace, settings });
-  const runner = createSlowRunner(registry, log);
+  const runner = createSlowRunner(registry, log, options.runner);
   const scheduler = new DiagnosticsScheduler(connection, registry, workspace, (uri) => documents.get(uri), context, runner, log, options.slowDebounceMs);
   let folders: string[] = [];
   let canPullConfiguration = false;

@@ -33,9 +33,16 @@ export interface SlowRunner {
   dispose(): void;
 }
 
-export function createSlowRunner(registry: LanguageRegistry, log: Logger): SlowRunner {
-  const bundle = workerBundle();
-  return bundle ? new WorkerRunner(bundle, log) : new InProcessRunner(registry, log);
+export interface RunnerOptions {
+  /** The worker bundle (default: serverWorker.js next to the server's bundle). */
+  workerPath?: string;
+  /** How long a cancelled job may keep the worker busy before it is restarted. */
+  killAfterMs?: number;
+}
+
+export function createSlowRunner(registry: LanguageRegistry, log: Logger, options: RunnerOptions = {}): SlowRunner {
+  const bundle = options.workerPath ?? workerBundle();
+  return bundle ? new WorkerRunner(bundle, log, options.killAfterMs) : new InProcessRunner(registry, log);
 }
 
 function workerBundle(): string | undefined {
