@@ -6,9 +6,11 @@
  *
  * What a line lexes and parses to depends on its text and on the cpp defines in force, nothing
  * else, except for the file and line number written into every range. So an entry is kept for
- * (defines, text) with ranges on line 0 of no file, and a use elsewhere gets a copy with its own
- * file and line (a line moves when one is inserted above it). The copy is kept and handed out
- * again while the line stays where it is, so on a keystroke no line is copied but the edited one.
+ * (defines, text) with ranges on line 0 of no file, and each position (file, line) gets its own
+ * copy with its ranges moved there, kept while the same text stays at that position. On a
+ * keystroke nothing is lexed, parsed or copied but the edited line; a line that moves (one was
+ * inserted above it) is copied, not parsed; a text that appears in many places (`ret`, `1:`)
+ * is parsed once.
  * What this returns is therefore shared between assemblies: callers must not change it (nothing
  * in the assembler or the language server writes into statements, tokens or ranges).
  *
@@ -32,16 +34,28 @@ export interface LineAnalysis {
 interface Entry {
   /** Ranges on line 0 of no file. */
   analysis: LineAnalysis;
-  /** The copy handed out last, and where: a line that has not moved gets it again. */
-  placed: LineAnalysis;
-  file: string;
-  line: number;
+  lastUsed: number;
+}
+
+/** What was handed out for one position, and for which text under which define table. */
+interface Placement {
+  text: string;
+  tableId: number;
+  entry: Entry;
+  analysis: LineAnalysis;
+}
+
+interface FilePlacements {
+  /** By line number. */
+  byLine: (Placement | undefined)[];
   lastUsed: number;
 }
 
 /** Past this many remembered lines, those unused for `KEEP_GENERATIONS` passes are dropped. */
 export const LINE_CACHE_SOFT_LIMIT = 20_000;
 const KEEP_GENERATIONS = 4;
+/** Files whose positions are remembered before unused ones are dropped. */
+const MAX_PLACED_FILES = 64;
 /** Distinct define tables remembered by content; past this the numbering starts afresh. */
 const MAX_DEFINE_TABLES = 1_000;
 
@@ -52,6 +66,8 @@ const MAX_DEFINE_TABLES = 1_000;
 const cache = new Map<number, Map<string, Entry>>();
 let size = 0;
 let generation = 0;
+/** Per file, the copy given out at each line (dropped with the file when no pass used it lately). */
+const placements = new Map<string, FilePlacements>();
 
 /** Analyses one line without the cache (the reference the cache must agree with). */
 export function analyseLineUncached(text: string, file: string, line: number, defines?: ReadonlyMap<string, string>): LineAnalysis {
@@ -63,21 +79,26 @@ export function analyseLineUncached(text: string, file: string, line: number, de
 /** The line's lexing and parsing, from the cache when this text was seen under the same defines. */
 export function analyseLine(text: string, file: string, line: number, defines?: ReadonlyMap<string, string>): LineAnalysis {
   const tableId = defineTableId(defines);
+  let filePlacements = placements.get(file);
+  if (filePlacements === undefined) placements.set(file, (filePlacements = { byLine: [], lastUsed: generation }));
+  filePlacements.lastUsed = generation;
+  const placed = filePlacements.byLine[line];
+  if (placed !== undefined && placed.text === text && placed.tableId === tableId) {
+    placed.entry.lastUsed = generation;
+    return placed.analysis;
+  }
   let lines = cache.get(tableId);
   if (lines === undefined) cache.set(tableId, (lines = new Map()));
   let entry = lines.get(text);
   if (entry === undefined) {
-    const analysis = analyseLineUncached(text, '', 0, defines);
-    entry = { analysis, placed: relocate(analysis, file, line), file, line, lastUsed: generation };
+    entry = { analysis: analyseLineUncached(text, '', 0, defines), lastUsed: generation };
     lines.set(text, entry);
     size++;
-  } else if (entry.file !== file || entry.line !== line) {
-    entry.placed = relocate(entry.analysis, file, line);
-    entry.file = file;
-    entry.line = line;
   }
   entry.lastUsed = generation;
-  return entry.placed;
+  const analysis = relocate(entry.analysis, file, line);
+  filePlacements.byLine[line] = { text, tableId, entry, analysis };
+  return analysis;
 }
 
 /**
@@ -86,8 +107,10 @@ export function analyseLine(text: string, file: string, line: number, defines?: 
  */
 export function endLineCacheGeneration(): void {
   generation++;
-  if (size <= LINE_CACHE_SOFT_LIMIT) return;
   const oldest = generation - KEEP_GENERATIONS;
+  if (placements.size > MAX_PLACED_FILES) for (const [file, p] of placements) if (p.lastUsed < oldest) placements.delete(file);
+  if (size <= LINE_CACHE_SOFT_LIMIT) return;
+  for (const [file, p] of placements) if (p.lastUsed < oldest) placements.delete(file);
   for (const [tableId, lines] of cache) {
     for (const [text, entry] of lines) {
       if (entry.lastUsed >= oldest) continue;
@@ -106,6 +129,7 @@ export function lineCacheSize(): number {
 /** Forgets every line (benchmarks use it to measure a file seen for the first time). */
 export function clearLineCache(): void {
   cache.clear();
+  placements.clear();
   size = 0;
 }
 
