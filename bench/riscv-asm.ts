@@ -2,7 +2,8 @@
  * RV64 assembler speed on a 5,000-line guest file, the size issue 5's editor budget names: the
  * language server re-assembles a guest file on every keystroke (p99 ≤ 50 ms change -> diagnostics).
  *
- * Rows: a cold assembly (every line's text new, so nothing is in the line cache), a keystroke
+ * Rows: a cold assembly (the cache emptied first and every line's text new; lines repeated
+ * within the file, like `ret`, are still parsed only once, as in any real file), a keystroke
  * inside one line (line numbers unchanged) and a new line typed (every line below moves). Each
  * is measured with the line cache and, as the baseline in the same run, without it
  * (`lineCache: false`, the path every assembly took before the cache), alternating in blocks so

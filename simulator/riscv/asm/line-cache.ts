@@ -121,9 +121,16 @@ export function endLineCacheGeneration(): void {
   }
 }
 
-/** Number of remembered lines (for tests of the bound). */
+/** Number of remembered line texts (for tests of the bound). */
 export function lineCacheSize(): number {
   return size;
+}
+
+/** Number of remembered positions, i.e. copies placed at a file's line (for tests of the bound). */
+export function lineCachePositions(): number {
+  let n = 0;
+  for (const p of placements.values()) for (const placed of p.byLine) if (placed !== undefined) n++;
+  return n;
 }
 
 /** Forgets every line (benchmarks use it to measure a file seen for the first time). */

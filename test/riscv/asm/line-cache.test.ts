@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assemble, parseSource, type AsmOptions, type AsmResult, type AsmSource } from '../../../simulator/riscv/asm';
-import { clearLineCache, LINE_CACHE_SOFT_LIMIT, lineCacheSize } from '../../../simulator/riscv/asm/line-cache';
+import { clearLineCache, LINE_CACHE_SOFT_LIMIT, lineCachePositions, lineCacheSize } from '../../../simulator/riscv/asm/line-cache';
 import { generateCorpus, Rng } from '../oracle/corpus';
 
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
@@ -193,8 +193,12 @@ describe('RV64 line cache', function () {
       const text = Array.from({ length: linesPerFile }, (_, i) => `  addi a0, a0, ${(f * linesPerFile + i) % 2000} # ${f}`).join('\n');
       run(single('distinct', `/t/${f}.S`, text), text, true);
       assert.ok(lineCacheSize() <= LINE_CACHE_SOFT_LIMIT + linesPerFile, `after file ${f}: ${lineCacheSize()} lines remembered`);
+      // Positions: those of the files of the last few passes, not of every file ever assembled.
+      assert.ok(lineCachePositions() <= LINE_CACHE_SOFT_LIMIT + linesPerFile, `after file ${f}: ${lineCachePositions()} positions remembered`);
     }
     // The lines of the last files are still there: a keystroke in the current file hits the cache.
     assert.ok(lineCacheSize() >= linesPerFile);
+    assert.ok(lineCachePositions() >= linesPerFile);
+    assert.ok(lineCachePositions() < 20 * linesPerFile);
   });
 });
