@@ -56,6 +56,7 @@ const RETRIES = 2;
 
 export class DiagnosticsScheduler {
   private readonly docs = new Map<string, DocState>();
+  private disposed = false;
 
   constructor(
     private readonly connection: Connection,
@@ -70,6 +71,7 @@ export class DiagnosticsScheduler {
 
   /** The document changed (or opened): schedule both kinds. */
   changed(uri: string): void {
+    if (this.disposed) return;
     const st = this.state(uri);
     st.slowInflight?.cancel();
     st.slowLost = 0;
@@ -86,14 +88,32 @@ export class DiagnosticsScheduler {
   }
 
   closed(uri: string): void {
+    this.forget(uri);
+    this.send(uri, undefined, []);
+  }
+
+  /** The server shuts down: no timer may fire afterwards. */
+  dispose(): void {
+    this.disposed = true;
+    for (const uri of [...this.docs.keys()]) this.forget(uri);
+  }
+
+  private forget(uri: string): void {
     const st = this.docs.get(uri);
-    if (st) {
-      if (st.quickTimer) clearTimeout(st.quickTimer);
-      if (st.slowTimer) clearTimeout(st.slowTimer);
-      st.slowInflight?.cancel();
-      this.docs.delete(uri);
+    if (!st) return;
+    if (st.quickTimer) clearTimeout(st.quickTimer);
+    if (st.slowTimer) clearTimeout(st.slowTimer);
+    st.slowInflight?.cancel();
+    this.docs.delete(uri);
+  }
+
+  private send(uri: string, version: number | undefined, diagnostics: Diagnostic[]): void {
+    if (this.disposed) return;
+    try {
+      void this.connection.sendDiagnostics(version === undefined ? { uri, diagnostics } : { uri, version, diagnostics }).catch(() => undefined);
+    } catch {
+      // the connection closed under us (the client went away): nothing to publish to
     }
-    this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   /** Re-run everything for every open document (settings or workspace files changed). */
@@ -228,6 +248,6 @@ export class DiagnosticsScheduler {
     if (!st) return;
     const quick = st.quickVersion === version ? st.quick : [];
     const slow = st.slowVersion === version ? st.slow : [];
-    this.connection.sendDiagnostics({ uri, version, diagnostics: [...quick, ...slow] });
+    this.send(uri, version, [...quick, ...slow]);
   }
 }

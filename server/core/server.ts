@@ -35,7 +35,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const documents = new TextDocuments(TextDocument);
   const workspace = new WorkspaceIndex(registry);
   let settings: LanguageSettings = defaultSettings();
-  const log: Logger = (m) => connection.console.error(m);
+  const log: Logger = (m) => {
+    try {
+      connection.console.error(m);
+    } catch {
+      // the connection is closed: nobody is left to tell
+    }
+  };
   const context = (): LanguageContext => ({ files: workspace, settings });
   const runner = createSlowRunner(registry, log, options.runner);
   const scheduler = new DiagnosticsScheduler(connection, registry, workspace, (uri) => documents.get(uri), context, runner, log, options.slowDebounceMs);
@@ -202,7 +208,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return guard(log, 'verifyCallback', null, () => verifyCallback(doc));
   });
 
-  connection.onShutdown(() => runner.dispose());
+  connection.onShutdown(() => {
+    scheduler.dispose();
+    if (dependentsTimer) clearTimeout(dependentsTimer);
+    runner.dispose();
+  });
   documents.listen(connection);
   connection.listen();
 }

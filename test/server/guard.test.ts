@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import {
   createProtocolConnection, DidOpenTextDocumentNotification, InitializedNotification, InitializeRequest, LogMessageNotification,
-  PublishDiagnosticsNotification, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
+  PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { LanguageRegistry } from '../../server/core/registry';
 import { startServer } from '../../server/core/server';
@@ -98,6 +98,7 @@ describe('language server: guarded language calls', function () {
       while (!pubs.some((p) => p.uri === hcbUri && p.diagnostics.length > 0) && Date.now() < deadline + 10000) await new Promise((r) => setTimeout(r, 10));
       assert.match(String(pubs.find((p) => p.uri === hcbUri && p.diagnostics.length > 0)?.diagnostics[0].message), /^r9 is read before it is initialised/);
     } finally {
+      await client.sendRequest(ShutdownRequest.type).catch(() => undefined);
       client.dispose();
       serverConnection.dispose();
     }

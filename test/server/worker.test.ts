@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import {
   createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InitializedNotification, InitializeRequest,
-  LogMessageNotification, PublishDiagnosticsNotification, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
+  LogMessageNotification, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { startServer } from '../../server/core/server';
 import { ensureBuilt, ROOT } from './support/lspClient';
@@ -64,6 +64,7 @@ describe('language server: verifier worker restarts', function () {
       const heavyVersions = pubs.filter((p) => p.uri === heavy).map((p) => p.version ?? 0);
       assert.deepEqual([...heavyVersions].sort((a, b) => a - b), heavyVersions);
     } finally {
+      await client.sendRequest(ShutdownRequest.type).catch(() => undefined);
       client.dispose();
       serverConnection.dispose();
     }
