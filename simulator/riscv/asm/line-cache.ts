@@ -6,8 +6,8 @@
  *
  * What a line lexes and parses to depends on its text and on the cpp defines in force, nothing
  * else, except for the file and line number written into every range. So an entry is kept for
- * (defines, text) with ranges on line 0 of no file, and each position (file, line) gets its own
- * copy with its ranges moved there, kept while the same text stays at that position. On a
+ * (defines, text), as first analysed, and each other position (file, line) gets its own copy with
+ * its ranges moved there, kept while the same text stays at that position. On a
  * keystroke nothing is lexed, parsed or copied but the edited line; a line that moves (one was
  * inserted above it) is copied, not parsed; a text that appears in many places (`ret`, `1:`)
  * is parsed once.
@@ -32,8 +32,9 @@ export interface LineAnalysis {
 }
 
 interface Entry {
-  /** Ranges on line 0 of no file. */
+  /** As first analysed, with ranges on `line` of its file (other positions get moved copies). */
   analysis: LineAnalysis;
+  line: number;
   lastUsed: number;
 }
 
@@ -90,13 +91,17 @@ export function analyseLine(text: string, file: string, line: number, defines?: 
   let lines = cache.get(tableId);
   if (lines === undefined) cache.set(tableId, (lines = new Map()));
   let entry = lines.get(text);
+  let analysis: LineAnalysis;
   if (entry === undefined) {
-    entry = { analysis: analyseLineUncached(text, '', 0, defines), lastUsed: generation };
+    // The first position shares the entry's own analysis: a line seen once is never copied.
+    analysis = analyseLineUncached(text, file, line, defines);
+    entry = { analysis, line, lastUsed: generation };
     lines.set(text, entry);
     size++;
+  } else {
+    analysis = relocate(entry.analysis, file, line - entry.line);
   }
   entry.lastUsed = generation;
-  const analysis = relocate(entry.analysis, file, line);
   filePlacements.byLine[line] = { text, tableId, entry, analysis };
   return analysis;
 }
@@ -169,12 +174,12 @@ function defineTableId(defines: ReadonlyMap<string, string> | undefined): number
 // cost more than the parse it saves.
 
 /**
- * A deep copy of a stored analysis with every range moved from line 0 of no file to `line` of
- * `file`. Token types (chevrotain's shared descriptors), bigints and strings' decoded bytes are
+ * A deep copy of a stored analysis with every range moved `delta` lines and into `file` (all of a
+ * line's ranges lie on that line, so this is exact). Token types (chevrotain's shared descriptors), bigints and strings' decoded bytes are
  * shared: nothing downstream changes them.
  */
-function relocate(a: LineAnalysis, file: string, line: number): LineAnalysis {
-  const at = (r: SourceRange): SourceRange => ({ file, line: r.line + line, column: r.column, endLine: r.endLine + line, endColumn: r.endColumn });
+function relocate(a: LineAnalysis, file: string, delta: number): LineAnalysis {
+  const at = (r: SourceRange): SourceRange => ({ file, line: r.line + delta, column: r.column, endLine: r.endLine + delta, endColumn: r.endColumn });
   const token = (t: Token): Token => ({ ...t, range: at(t.range) });
   const tokens = (ts: Token[]): Token[] => ts.map(token);
   const diagnostic = (d: Diagnostic): Diagnostic => ({
