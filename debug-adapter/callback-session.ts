@@ -9,10 +9,33 @@ import { Breakpoint, Handles, Response, Scope, Source, StackFrame, Thread } from
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { InspectError } from './inspect/target';
 import { CALLBACK_THREAD_ID, type CallbackRuntime } from './runtime/callback-runtime';
-import type { CallbackVariable } from './runtime/callback-run';
+import type { CallbackRun, CallbackVariable } from './runtime/callback-run';
 import { validHitCondition } from './runtime/runtime';
 
-type ScopeName = 'Registers' | 'Stack' | 'Context' | 'Verifier';
+export type CallbackScopeName = 'Registers' | 'Stack' | 'Context' | 'Verifier';
+type ScopeName = CallbackScopeName;
+const SCOPE_NAMES: readonly CallbackScopeName[] = ['Registers', 'Stack', 'Context', 'Verifier'];
+
+/** The scopes of a callback frame at call depth `depth`; `ref` makes each scope's variables reference. */
+export function callbackScopes(depth: number, ref: (scope: CallbackScopeName) => number): DebugProtocol.Scope[] {
+  return SCOPE_NAMES.map((n) => {
+    const s = new Scope(n === 'Stack' ? `Stack (frame ${depth})` : n, ref(n), false) as DebugProtocol.Scope;
+    if (n === 'Registers') s.presentationHint = 'registers';
+    return s;
+  });
+}
+
+/** A callback scope's variables as DAP variables (hex by default, decimal when `decimal`). */
+export function callbackVariables(run: CallbackRun, scope: CallbackScopeName, depth: number, decimal: boolean): DebugProtocol.Variable[] {
+  const list: CallbackVariable[] = scope === 'Registers' ? run.registers() : scope === 'Stack' ? run.stackWords(depth) : scope === 'Context' ? run.contextFields() : run.verifierVariables();
+  return list.map((v) => {
+    const numeric = /^0x[0-9a-f]+$/i.test(v.value);
+    const out: DebugProtocol.Variable = { name: v.name, value: decimal && numeric ? BigInt(v.value).toString() : v.value, variablesReference: 0, presentationHint: { attributes: ['readOnly'] } };
+    if (scope === 'Registers') { out.evaluateName = v.name; out.type = 'u64'; }
+    if (v.memoryReference !== undefined) out.memoryReference = v.memoryReference;
+    return out;
+  });
+}
 
 const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
 
@@ -116,30 +139,14 @@ export class CallbackRequests {
       case 'scopes': {
         const frame = this.frames.get(Number(args.frameId));
         if (frame === undefined) throw new InspectError(`unknown frame ${String(args.frameId)}`);
-        const names: ScopeName[] = ['Registers', 'Stack', 'Context', 'Verifier'];
-        response.body = {
-          scopes: names.map((n) => {
-            const s = new Scope(n === 'Stack' ? `Stack (frame ${frame.depth})` : n, this.scopes.create({ scope: n, depth: frame.depth }), false) as DebugProtocol.Scope;
-            if (n === 'Registers') s.presentationHint = 'registers';
-            return s;
-          }),
-        };
+        response.body = { scopes: callbackScopes(frame.depth, (scope) => this.scopes.create({ scope, depth: frame.depth })) };
         break;
       }
       case 'variables': {
         const ref = this.scopes.get(Number(args.variablesReference));
         if (ref === undefined) throw new InspectError(`unknown variables reference ${String(args.variablesReference)}`);
         const decimal = (args.format as DebugProtocol.ValueFormat | undefined)?.hex === false;
-        const list = this.variablesOf(ref.scope, ref.depth);
-        response.body = {
-          variables: list.map((v) => {
-            const numeric = /^0x[0-9a-f]+$/i.test(v.value);
-            const out: DebugProtocol.Variable = { name: v.name, value: decimal && numeric ? BigInt(v.value).toString() : v.value, variablesReference: 0, presentationHint: { attributes: ['readOnly'] } };
-            if (ref.scope === 'Registers') { out.evaluateName = v.name; out.type = 'u64'; }
-            if (v.memoryReference !== undefined) out.memoryReference = v.memoryReference;
-            return out;
-          }),
-        };
+        response.body = { variables: callbackVariables(rt.run, ref.scope, ref.depth, decimal) };
         break;
       }
       case 'evaluate': {
@@ -156,15 +163,5 @@ export class CallbackRequests {
     }
     this.send(response);
     for (const f of afterResponse) f();
-  }
-
-  private variablesOf(scope: ScopeName, depth: number): CallbackVariable[] {
-    const run = this.rt.run;
-    switch (scope) {
-      case 'Registers': return run.registers();
-      case 'Stack': return run.stackWords(depth);
-      case 'Context': return run.contextFields();
-      case 'Verifier': return run.verifierVariables();
-    }
   }
 }

@@ -22,7 +22,7 @@ import { Runtime, validHitCondition, type CodeBreakpoint, type DataAccess, type 
 import { LaunchError } from './runtime/program';
 import { CallbackRuntime } from './runtime/callback-runtime';
 import { loadCallback } from './runtime/hcb-launch';
-import { CallbackRequests } from './callback-session';
+import { CallbackRequests, callbackScopes, callbackVariables, type CallbackScopeName } from './callback-session';
 import { EXCEPTION_FILTERS } from './runtime/exceptions';
 import {
   CallbacksRequest, InterruptsRequest, MachineSummaryRequest, PageTableRequest, StateChangedEvent, TlbEntriesRequest, TraceRequest, TranslateRequest,
@@ -62,6 +62,8 @@ export class HyperlabDebugSession extends LoggingDebugSession {
   private readonly groups = new Handles<GroupRef>();
   /** Frame ids → thread (frames are rebuilt on every stop). */
   private readonly frames = new Handles<{ threadId: number; index: number }>();
+  /** Scopes of a recorded callback run's frames (shown over a vCPU's), apart from the register groups. */
+  private readonly callbackScopeRefs = new Handles<{ threadId: number; scope: CallbackScopeName; depth: number }>(1_000_000);
   private lastStop: StopInfo | undefined;
   private lastProgress = 0;
   /** A hyper-callback launched on its own (`.hcb`): its requests go to `callbackRequests`. */
@@ -250,6 +252,7 @@ export class HyperlabDebugSession extends LoggingDebugSession {
     this.lastStop = info;
     this.groups.reset();
     this.frames.reset();
+    this.callbackScopeRefs.reset();
     const ev = new StoppedEvent(info.reason, info.threadId, info.exception?.description ?? info.description) as DebugProtocol.StoppedEvent;
     ev.body.allThreadsStopped = true;
     if (info.description !== undefined) ev.body.description = info.description;
@@ -456,6 +459,13 @@ export class HyperlabDebugSession extends LoggingDebugSession {
     const rt = this.ensureStopped();
     const frame = this.frames.get(args.frameId);
     if (frame === undefined) throw new InspectError(`unknown frame ${args.frameId}`);
+    const run = frame.index < rt.callbackFrames(frame.threadId) ? rt.callbackRun(frame.threadId) : undefined;
+    if (run !== undefined) {
+      const depth = run.frames()[frame.index]?.depth ?? 0;
+      response.body = { scopes: callbackScopes(depth, (scope) => this.callbackScopeRefs.create({ threadId: frame.threadId, scope, depth })) };
+      this.sendResponse(response);
+      return;
+    }
     const groups = registerGroups(rt.target, rt.context(frame.threadId));
     response.body = {
       scopes: groups.map((g) => {
@@ -470,6 +480,13 @@ export class HyperlabDebugSession extends LoggingDebugSession {
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     const rt = this.ensureStopped();
+    const cref = this.callbackScopeRefs.get(args.variablesReference);
+    const run = cref === undefined ? undefined : rt.callbackRun(cref.threadId);
+    if (cref !== undefined && run !== undefined) {
+      response.body = { variables: callbackVariables(run, cref.scope, cref.depth, args.format?.hex === false) };
+      this.sendResponse(response);
+      return;
+    }
     const ref = this.groups.get(args.variablesReference);
     if (ref === undefined) throw new InspectError(`unknown variables reference ${args.variablesReference}`);
     const group = registerGroups(rt.target, rt.context(ref.threadId)).find((g) => g.name === ref.group);
@@ -531,6 +548,15 @@ export class HyperlabDebugSession extends LoggingDebugSession {
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     const rt = this.ensureStopped();
     const threadId = args.frameId === undefined ? this.lastStop?.threadId ?? 1 : this.frames.get(args.frameId)?.threadId ?? this.lastStop?.threadId ?? 1;
+    // In a recorded callback run's frame (or on its thread without a frame): the callback's state.
+    const frameIndex = args.frameId === undefined ? 0 : this.frames.get(args.frameId)?.index ?? 0;
+    const run = frameIndex < rt.callbackFrames(threadId) ? rt.callbackRun(threadId) : undefined;
+    if (run !== undefined) {
+      const r = run.evaluate(args.expression, args.format?.hex === false ? 'decimal' : 'hex');
+      response.body = { result: r.text, type: r.type, variablesReference: 0 };
+      this.sendResponse(response);
+      return;
+    }
     const ctx = rt.context(threadId);
     if (args.context === 'repl') {
       const out = consoleCommand(rt.target, ctx, args.expression);

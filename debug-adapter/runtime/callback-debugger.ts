@@ -32,7 +32,15 @@ export class CallbackDebugger {
     private readonly breakpoints: () => readonly CodeBreakpoint[],
     /** Logpoint output and trace_printk lines. */
     private readonly output: (text: string) => void,
+    /** Show trace_printk lines (a scenario's callbacks put them in the machine's trace instead). */
+    private readonly showTrace = true,
   ) {}
+
+  /** The stop a breakpoint on the current instruction asks for (before it runs), if any. */
+  atStart(): CallbackStop | undefined {
+    const { hit, note } = this.hitsHere(false);
+    return hit.length === 0 ? undefined : { reason: 'breakpoint', hitBreakpointIds: hit.map((b) => b.id), ...(note === undefined ? {} : { description: note }) };
+  }
 
   /** The breakpoints at the current slot that stop (counting hits unless `collect`). */
   private hitsHere(collect: boolean): { hit: CodeBreakpoint[]; note?: string } {
@@ -44,6 +52,7 @@ export class CallbackDebugger {
 
   /** Shows trace_printk lines written since the last call (never twice: re-execution writes them again). */
   flushTrace(): void {
+    if (!this.showTrace) return;
     const lines = this.run.traceLines;
     while (this.printed < lines.length) this.output(`[trace_printk] ${lines[this.printed++].replace(/\n?$/, '\n')}`);
   }

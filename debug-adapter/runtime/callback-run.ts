@@ -55,6 +55,20 @@ export interface CallbackVariable { name: string; value: string; memoryReference
 
 const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
 
+/**
+ * Where a breakpoint on `line` of an assembled callback goes: the first slot of that line, or of
+ * the next line with an instruction (up to 20 lines on, as for `.S` files).
+ */
+export function resolveCallbackLine(asm: AsmResult, line: number): { line: number; slot: number } | undefined {
+  const insns = asm.program.insns.map((i) => ({ ...i }));
+  I.assignSlots(insns);
+  for (let l = line; l < line + 20; l++) {
+    const k = asm.insns.findIndex((a) => a.range.line === l);
+    if (k >= 0) return { line: l, slot: insns[k].slot as number };
+  }
+  return undefined;
+}
+
 export class CallbackRun {
   vm!: Vm;
   stepper!: Stepper;
@@ -113,13 +127,6 @@ export class CallbackRun {
 
   /** The current line ("file:line"), for line stepping. */
   get line(): number | undefined { return this.lineAt(this.stepper.slot); }
-
-  /** The slots whose instructions start on a source line (first instruction of the line). */
-  slotsOfLine(line: number): number[] {
-    const out: number[] = [];
-    for (const [slot, k] of this.indexOfSlot) if (this.inputs.asm.insns[k]?.range.line === line) out.push(slot);
-    return out;
-  }
 
   /** The text of the instruction at a slot. */
   textAt(slot: number): string {

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { CallbackDebugger, type CallbackStop } from './callback-debugger';
-import { CallbackRun, type CallbackInputs } from './callback-run';
+import { CallbackRun, resolveCallbackLine, type CallbackInputs } from './callback-run';
 import { hitTestOf, type BreakpointSpec, type CodeBreakpoint, type Granularity, type StepKind, type StopInfo } from './runtime';
 import { InspectError } from '../inspect/target';
 
@@ -42,10 +42,8 @@ export class CallbackRuntime extends EventEmitter {
       const id = this.nextId++;
       const hitTest = hitTestOf(s.hitCondition);
       if (!ours) return { id, kind: 'source', verified: false, message: `${path.basename(file)} is not part of this callback launch`, line: s.line, locations: [], spec: s, hits: 0, hitTest };
-      for (let l = s.line; l < s.line + 20; l++) {
-        const slots = this.run.slotsOfLine(l);
-        if (slots.length > 0) return { id, kind: 'source', verified: true, line: l, locations: [{ image: -1, address: BigInt(Math.min(...slots)) }], spec: s, hits: 0, hitTest };
-      }
+      const r = resolveCallbackLine(this.inputs.asm, s.line);
+      if (r !== undefined) return { id, kind: 'source', verified: true, line: r.line, locations: [{ image: -1, address: BigInt(r.slot) }], spec: s, hits: 0, hitTest };
       return { id, kind: 'source', verified: false, message: `no instruction at or after line ${s.line} in ${path.basename(file)}`, line: s.line, locations: [], spec: s, hits: 0, hitTest };
     });
     if (ours) this.breakpoints = bps;

@@ -28,6 +28,12 @@ import { EXCEPTION_FILTERS, type ExceptionFilter } from './exceptions';
 import { unwind, type Frame } from './stack';
 import { archHash } from './arch-hash';
 import { conditionHolds, selectHits } from './breakpoints';
+import { ScenarioCallbacks, type RecordedStop } from './scenario-callbacks';
+import type { CallbackStop } from './callback-debugger';
+import type { CallbackRun } from './callback-run';
+import type { Callback } from '../../simulator/hypervisor/callbacks';
+import type { GuestMemory } from '../../simulator/ebpf/vm/guest';
+import * as path from 'node:path';
 import { debugTranslate } from '../inspect/memory';
 import { resolveThread } from '../inspect/thread';
 
@@ -164,6 +170,17 @@ export class Runtime extends EventEmitter {
   private pauseRequested = false;
   private slice = FIRST_SLICE;
   private stoppedThread = 1;
+  /** Breakpoints in the scenario's callback files, and the runs that reach them (scenario-callbacks.ts). */
+  private readonly scenarioCallbacks: ScenarioCallbacks;
+  /** A recorded callback run shown on top of a thread's frames while the machine is stopped after its event. */
+  private overlay: (RecordedStop & { threadId: number }) | undefined;
+  /** The overlay a requested stop brings, when that stop is the one delivered. */
+  private pendingOverlay: (RecordedStop & { threadId: number; info: StopInfo }) | undefined;
+  /**
+   * Later runs of the same event that reached breakpoints too (one event may run a callback many
+   * times, e.g. once per reclaim candidate): `continue` shows them in turn before the machine resumes.
+   */
+  private queuedCallbacks: (RecordedStop & { threadId: number; info: StopInfo })[] = [];
 
   constructor(programPath: string, evaluator: ConditionEvaluator, options: Partial<LoadOptions> & { checkpointInterval?: bigint } = {}) {
     super();
@@ -184,6 +201,8 @@ export class Runtime extends EventEmitter {
     for (const f of EXCEPTION_FILTERS) if (f.default) this.exceptionFilters.set(f.filter, { filter: f });
     this.history = new History(p.machine, options.checkpointInterval);
     this.history.capture(0n);
+    this.scenarioCallbacks = new ScenarioCallbacks(p.baseDir, () => this.nextId++, (text) => this.output(text, 'console'));
+    if (p.hypervisor !== undefined) p.hypervisor.callbacks.observer = { beforeRun: (cb, ctx, guest, hart) => this.onCallbackRun(cb, ctx, guest, hart) };
   }
 
   // ------------------------------------------------------------------ state -------------------
@@ -203,6 +222,24 @@ export class Runtime extends EventEmitter {
 
   stack(threadId: number): Frame[] {
     const t = this.thread(threadId);
+    const o = this.overlay?.threadId === threadId ? this.overlay : undefined;
+    const callbackFrames: Frame[] = o === undefined ? [] : o.debugger.run.frames().map((f) => ({
+      pc: BigInt(f.slot), name: f.name, source: f.line === undefined ? undefined : { file: o.file, line: f.line },
+    }));
+    return callbackFrames.concat(this.machineStack(t));
+  }
+
+  /** How many of the thread's top frames are a recorded callback run's (0: none). */
+  callbackFrames(threadId: number): number {
+    return this.overlay?.threadId === threadId ? this.overlay.debugger.run.frames().length : 0;
+  }
+
+  /** The recorded callback run shown on the thread, if any. */
+  callbackRun(threadId: number): CallbackRun | undefined {
+    return this.overlay?.threadId === threadId ? this.overlay.debugger.run : undefined;
+  }
+
+  private machineStack(t: DebugThread): Frame[] {
     return unwind(this.target, this.threads.context(t), this.sources, t.image, (va) => this.linkAddress(t, va));
   }
 
@@ -214,6 +251,7 @@ export class Runtime extends EventEmitter {
   // ------------------------------------------------------------------ breakpoints -------------
 
   setSourceBreakpoints(file: string, specs: (BreakpointSpec & { line: number })[]): CodeBreakpoint[] {
+    if (file.endsWith('.hcb')) return this.scenarioCallbacks.setBreakpoints(file, specs);
     const bps = specs.map((s): CodeBreakpoint => {
       const r = this.sources.resolveLine(file, s.line);
       const id = this.nextId++;
@@ -498,6 +536,47 @@ export class Runtime extends EventEmitter {
     }
   }
 
+  /**
+   * Before the machine runs a callback (CallbackRegistry.observer): when running forward (not a
+   * replay, not a reverse search) and its file has breakpoints, record the run; if it reaches one,
+   * stop the machine right after this event with the recorded run on top of the hart's thread.
+   */
+  private onCallbackRun(cb: Callback, ctx: Uint8Array, guest: GuestMemory, hart: number): void {
+    const m = this.mode;
+    if (m.kind !== 'run' || m.collect || this.replaying || !this.busy || !this.scenarioCallbacks.active) return;
+    const rec = this.scenarioCallbacks.record(cb, ctx, guest, this.program.machine.timeNow());
+    if (rec === undefined) return;
+    const h = this.program.machine.harts[hart];
+    const threadId = (h === undefined ? undefined : this.threads.onHart(h))?.id ?? this.stoppedThread;
+    const info: StopInfo = {
+      reason: 'breakpoint', threadId,
+      description: `callback ${path.basename(rec.file)} hit a breakpoint (replayed: the machine ran it and stopped right after its event)`,
+      ...(rec.stop.hitBreakpointIds === undefined ? {} : { hitBreakpointIds: rec.stop.hitBreakpointIds }),
+    };
+    const entry = { ...rec, threadId, info };
+    if (this.pending === undefined) { this.pendingOverlay = entry; this.queuedCallbacks = []; }
+    else if (this.pendingOverlay !== undefined && this.pending.info === this.pendingOverlay.info) this.queuedCallbacks.push(entry);
+    this.requestStop(info);
+  }
+
+  /** A stop inside the recorded callback run shown on its thread. */
+  private stopInCallback(s: CallbackStop): void {
+    const o = this.overlay;
+    if (o === undefined) return;
+    const info: StopInfo = { reason: s.reason === 'exception' ? 'step' : s.reason === 'end' ? 'step' : s.reason, threadId: o.threadId };
+    if (s.hitBreakpointIds !== undefined) info.hitBreakpointIds = s.hitBreakpointIds;
+    const what = s.description ?? `in callback ${path.basename(o.file)}`;
+    info.description = `${what} (replayed)`;
+    if (s.finished === true) this.output(`${what}\n`, 'console');
+    this.stopWith(info);
+  }
+
+  /** Leaves the recorded callback run: the thread shows its own frames again. */
+  private leaveCallback(): void { this.overlay = undefined; }
+
+  /** The machine moves: recorded runs of the event it stopped after are history now. */
+  private dropCallbacks(): void { this.overlay = undefined; this.queuedCallbacks = []; }
+
   private threadOfEvent(e: TraceEvent): DebugThread | undefined {
     if (e.vm !== undefined) return this.threads.threads.find((t) => t.ctx.vm === e.vm && t.ctx.vcpu === (e.vcpu ?? 0));
     const h = this.program.machine.harts[e.hart];
@@ -556,6 +635,11 @@ export class Runtime extends EventEmitter {
   }
 
   private stopWith(info: StopInfo): void {
+    if (this.pendingOverlay !== undefined) {
+      if (this.pendingOverlay.info === info) this.overlay = this.pendingOverlay;
+      else this.queuedCallbacks = [];
+      this.pendingOverlay = undefined;
+    }
     this.flushOutput();
     this.stoppedThread = info.threadId;
     this.armSkips();
@@ -623,6 +707,19 @@ export class Runtime extends EventEmitter {
 
   /** Runs until a stop; with `until`, also stops (as a pause) once that many instructions have run since launch. */
   continue(until?: bigint): void {
+    const o = this.overlay;
+    if (o !== undefined) {
+      // the rest of the callback first: a later breakpoint in it stops there
+      const s = o.debugger.continue();
+      if (s.finished !== true) { this.stopInCallback(s); return; }
+      this.leaveCallback();
+    }
+    const next = this.queuedCallbacks.shift();
+    if (next !== undefined) {
+      this.overlay = next;
+      this.stopWith({ ...next.info, description: `${next.info.description ?? ''}; a later run of the same event` });
+      return;
+    }
     if (this.ended) { this.emit('ended'); return; }
     void this.drive(() => this.forwardTo({ kind: 'run', collect: false }, until));
   }
@@ -671,6 +768,15 @@ export class Runtime extends EventEmitter {
 
   step(threadId: number, kind: StepKind, granularity: Granularity): void {
     this.thread(threadId);
+    const o = this.overlay;
+    if (o !== undefined && o.threadId === threadId) {
+      if (!o.debugger.run.finished) { this.stopInCallback(o.debugger.step(kind, granularity)); return; }
+      // past the callback's end: back to the machine, stopped right after the event
+      this.leaveCallback();
+      this.stopWith({ reason: 'step', threadId, description: `callback ${path.basename(o.file)} finished; the machine is stopped right after its event` });
+      return;
+    }
+    this.dropCallbacks();
     if (this.ended) { this.stopWith({ reason: 'end', threadId, description: `program ended: ${this.endMessage}` }); return; }
     void this.drive(async () => {
       if (kind === 'out') {
@@ -800,6 +906,9 @@ export class Runtime extends EventEmitter {
 
   stepBack(threadId: number, granularity: Granularity): void {
     this.thread(threadId);
+    const o = this.overlay;
+    if (o !== undefined && o.threadId === threadId && o.debugger.run.position > 0) { this.stopInCallback(o.debugger.stepBack(granularity)); return; }
+    this.dropCallbacks();
     void this.drive(async () => {
       const here = this.place();
       const startLine = this.lineOf(threadId);
@@ -824,6 +933,12 @@ export class Runtime extends EventEmitter {
 
   reverseContinue(threadId: number): void {
     this.thread(threadId);
+    const o = this.overlay;
+    if (o !== undefined && o.threadId === threadId) {
+      const s = o.debugger.reverseContinue();
+      if (s.reason === 'breakpoint') { this.stopInCallback(s); return; }
+    }
+    this.dropCallbacks();
     void this.drive(async () => {
       const found = await this.searchBack(this.place(), { kind: 'run', collect: true });
       if (found !== undefined) return found.info;

@@ -157,6 +157,15 @@ export interface RunOutcome {
   error?: string;
 }
 
+/**
+ * Sees each callback run just before it happens, with its inputs: the context bytes, the guest
+ * memory as the run will read it, the hart (a debugger records runs that reach breakpoints).
+ * It must not change the machine: the run that follows is the one the machine makes anyway.
+ */
+export interface CallbackObserver {
+  beforeRun(cb: Callback, ctx: Uint8Array, guest: GuestMemory, hart: number): void;
+}
+
 /** What a snapshot holds of one registration. */
 interface CallbackSnapshot {
   vmIndex: number; id: number; name: string; event: EventName; start: bigint; end: bigint;
@@ -238,6 +247,9 @@ export class CallbackRegistry {
   /** Hart of the event being handled (for trace events); set by the hypervisor. */
   hart = 0;
 
+  /** Told of every run before it happens (undefined: nobody asks; costs nothing). */
+  observer: CallbackObserver | undefined = undefined;
+
   private rejected(vm: Vm, name: string, diagnostics: Diagnostic[]): void {
     const m = this.machine.metrics;
     m.add('callbacks.rejected');
@@ -274,6 +286,7 @@ export class CallbackRegistry {
     const region = cb.ctx as Region;
     region.bytes.set(ctx.subarray(0, region.size));
     cb.window = new GuestWindow(vm, this.mem, vsatp);
+    this.observer?.beforeRun(cb, ctx, cb.window, hart);
     let r0 = 0n, executed = 0, error: string | undefined;
     try {
       const res = e.run(this.engine, BigInt(region.hi) << 32n, 0n, CALLBACK_BUDGET);

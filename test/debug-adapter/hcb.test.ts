@@ -13,12 +13,13 @@ import { assemble } from '../../simulator/ebpf/asm/assembler';
 import { Memory } from '../../simulator/ebpf/vm/memory';
 import { Vm } from '../../simulator/ebpf/vm/vm';
 import { eventContext } from '../../simulator/hypervisor/callbacks';
-import { EXAMPLES, FIXTURES, adapterBundle, evalText, failure, lineOf, startClient, stopAfter, topFrame, waitOutput } from './support';
+import { EXAMPLES, FIXTURES, adapterBundle, archHash, evalText, failure, launch, lineOf, startClient, stopAfter, topFrame, waitOutput } from './support';
 
 const RECLAIM = path.join(EXAMPLES, 'page-reclaim/reclaim.hcb');
 const WINDOW = path.join(EXAMPLES, 'page-reclaim/reclaim-window.hcb');
 const CALLS = path.join(FIXTURES, 'hcb/calls.hcb');
 const REJECTED = path.join(FIXTURES, 'hcb/rejected.hcb');
+const SCENARIO = path.join(EXAMPLES, 'page-reclaim/page-reclaim.hlab.json');
 
 const RANGE_START = 0xffffffc08000f000n;
 const PAGE = 5n;
@@ -184,5 +185,76 @@ describe('debug adapter: hyper-callbacks', function () {
     assert.match(msg, /rejected\.hcb:3:\d+: error: .*r2/);
     const bad = await failure(dc.launchRequest({ program: RECLAIM, context: { gpaa: 1 } } as DebugProtocol.LaunchRequestArguments));
     assert.match(bad, /context field 'gpaa' is not a field of page-reclaim \(vm_id, gpa/);
+  });
+
+  it('page-reclaim scenario: a breakpoint in reclaim.hcb stops the machine after the event with the callback frames over the vCPU; step, step back, continue resumes', async () => {
+    const shift = lineOf(RECLAIM, 'r6 &= 63');
+    const stop = await launch(dc, { program: SCENARIO, configure: (c) => c.setBreakpointsRequest({ source: { path: RECLAIM }, breakpoints: [{ line: shift }] }) });
+    assert.equal(stop.body.reason, 'breakpoint');
+    assert.match(stop.body.description ?? '', /callback reclaim\.hcb hit a breakpoint \(replayed/);
+    const threadId = stop.body.threadId as number;
+    const thread = (await dc.threadsRequest()).body.threads.find((t) => t.id === threadId);
+    assert.match(thread?.name ?? '', /callback/, 'the thread of the VM whose page is reclaimed');
+    const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
+    assert.equal(frames[0].name, 'reclaim.hcb (page-reclaim)');
+    assert.equal(frames[0].source?.path, RECLAIM);
+    assert.equal(frames[0].line, shift);
+    assert.ok(frames.length >= 2, 'the vCPU frames follow the callback frame');
+    assert.notEqual(frames[1].source?.path, RECLAIM);
+    const here = await archHash(dc);
+    // the callback's own state: the page index and the bitmap word it copied
+    const scopes = await dc.scopesRequest({ frameId: frames[0].id });
+    assert.deepEqual(scopes.body.scopes.map((x) => x.name), ['Registers', 'Stack (frame 0)', 'Context', 'Verifier']);
+    const regs = new Map((await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference })).body.variables.map((v) => [v.name, v.value]));
+    const ctx = new Map((await dc.variablesRequest({ variablesReference: scopes.body.scopes[2].variablesReference })).body.variables.map((v) => [v.name, v.value]));
+    const gpa = BigInt(ctx.get('gpa') ?? '0');
+    assert.equal(BigInt(regs.get('r6') ?? '-1'), (gpa - 0x80000000n) >> 12n);
+    const word = await dc.evaluateRequest({ expression: '*(u64 *)(r10 - 8)', frameId: frames[0].id, context: 'watch' });
+    assert.equal(BigInt(word.body.result), BigInt(regs.get('r0') ?? '-1'));
+    // a vCPU frame still evaluates machine registers
+    const sp = await dc.evaluateRequest({ expression: 'sp', frameId: frames[1].id, context: 'watch' });
+    assert.match(sp.body.result, /^0x/);
+    // stepping inside the recorded run, and back
+    await stopAfter(dc, () => dc.nextRequest({ threadId }));
+    assert.equal((await topFrame(dc, threadId)).line, lineOf(RECLAIM, 'r0 >>= r6'));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId }));
+    assert.equal((await topFrame(dc, threadId)).line, shift);
+    // continue: the callback finishes; the next candidate of the same reclaim event stops again
+    const again = await stopAfter(dc, () => dc.continueRequest({ threadId }));
+    assert.match(again.body.description ?? '', /replayed.*a later run of the same event/);
+    const f2 = (await dc.stackTraceRequest({ threadId: again.body.threadId as number })).body.stackFrames[0];
+    const sc2 = await dc.scopesRequest({ frameId: f2.id });
+    const ctx2 = new Map((await dc.variablesRequest({ variablesReference: sc2.body.scopes[2].variablesReference })).body.variables.map((v) => [v.name, v.value]));
+    assert.notEqual(ctx2.get('gpa'), ctx.get('gpa'));
+    const later = await archHash(dc);
+    assert.ok(BigInt(later.position) >= BigInt(here.position));
+  });
+
+  it('page-reclaim: recording callback runs does not change the machine (same end, same callback work, with and without callback breakpoints)', async () => {
+    // The full state hash at the end also holds the machine clock where the last run slice ended,
+    // which depends on how the debugger sliced the run (stops included); the instruction position
+    // and what the callbacks and the reclaim did do not.
+    const endState = async (withBreakpoint: boolean): Promise<unknown> => {
+      const c = await startClient();
+      try {
+        let stop = await launch(c, { program: SCENARIO, configure: (x) => x.setBreakpointsRequest({ source: { path: RECLAIM }, breakpoints: withBreakpoint ? [{ line: lineOf(RECLAIM, 'r6 &= 63') }] : [] }) });
+        let stops = 0;
+        while (stop.body.reason !== 'end') {
+          assert.match(stop.body.description ?? '', /replayed/);
+          stops++;
+          stop = await stopAfter(c, () => c.continueRequest({ threadId: stop.body.threadId as number }));
+        }
+        const view = (await c.customRequest('hyperlab/callbacks', {})).body as { callbacks: { vm: string; file: string | null; runs: number; instructions: number; cycles: number }[] };
+        const cb = view.callbacks.find((x) => x.vm === 'callback');
+        assert.equal(cb?.file, RECLAIM, 'the view names the file (resolved in the scenario folder)');
+        assert.ok((cb?.runs ?? 0) >= 64);
+        // every run of the callback (one per reclaim candidate) reached that line and stopped once
+        assert.equal(stops, withBreakpoint ? cb?.runs : 0);
+        return { position: (await archHash(c)).position, callbacks: view.callbacks, end: stop.body.description };
+      } finally {
+        await c.stop();
+      }
+    };
+    assert.deepEqual(await endState(true), await endState(false));
   });
 });
