@@ -11,7 +11,6 @@
  *
  *   npx tsx bench/main.ts --only riscv-asm   (or: npx tsx bench/riscv-asm.ts)
  */
-import { pathToFileURL } from 'node:url';
 import { assemble, type AsmResult } from '../simulator/riscv/asm/index';
 import { clearLineCache } from '../simulator/riscv/asm/line-cache';
 import { guestFile } from '../test/server/support/generated';
@@ -97,4 +96,5 @@ export function benchRiscvAsm(): void {
   row('new line (lines move)', timeInterleaved([cached, uncached], newLine));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) benchRiscvAsm();
+// Run directly (npx tsx bench/riscv-asm.ts); the bundled dist/bench.js is CommonJS, so no import.meta.
+if (process.argv[1] && /riscv-asm\.(ts|mjs)$/.test(process.argv[1])) benchRiscvAsm();
