@@ -155,6 +155,13 @@ export class CallbackRequests {
         response.body = { result: r.text, type: r.type, variablesReference: 0 };
         break;
       }
+      case 'exceptionInfo': {
+        threadArg();
+        const ex = rt.lastStop?.exception;
+        if (ex === undefined) throw new InspectError(`thread ${String(args.threadId)} did not stop on an exception`);
+        response.body = { exceptionId: ex.filter, description: ex.description, breakMode: 'always', details: { message: ex.description, typeName: 'callback run-time check' } };
+        break;
+      }
       case 'loadedSources':
         response.body = { sources: [new Source(path.basename(rt.inputs.file), rt.inputs.file)] };
         break;

@@ -22,6 +22,7 @@ import { Memory, RuntimeCheckError, type Region } from '../../simulator/ebpf/vm/
 import { Stepper, type StepperFrame } from '../../simulator/ebpf/vm/stepper';
 import { Vm, defaultHelpers, type HelperImpl } from '../../simulator/ebpf/vm/vm';
 import { InspectError } from '../inspect/target';
+import { restoreHashSlots, type HashState } from '../../simulator/hypervisor/callbacks';
 import { U64, evaluateNode, formatValue, parse, type EvalEnv, type NameValue } from '../inspect/expression';
 
 /** Everything a run depends on: the same inputs give the same run, instruction for instruction. */
@@ -40,6 +41,8 @@ export interface CallbackInputs {
   helpers?: ReadonlyMap<number, HelperImpl>;
   /** Initial bytes of each map (a scenario's callback keeps its maps between runs). */
   mapBytes?: readonly Uint8Array[];
+  /** Initial key tables of the hash maps (null for other maps), with `mapBytes`. */
+  hashSlots?: readonly (HashState | null)[];
   budget: number;
 }
 
@@ -94,6 +97,7 @@ export class CallbackRun {
     // The region order (maps, guest window, then context) is the hypervisor's: pointers match its runs.
     this.vm = new Vm(program, { helpers: all, ...(guest === undefined ? {} : { guest }), trapDivision: false });
     mapBytes?.forEach((b, k) => this.vm.maps[k]?.region.bytes.set(b.subarray(0, this.vm.maps[k].region.size)));
+    this.inputs.hashSlots?.forEach((h, k) => { if (h !== null && this.vm.maps[k] !== undefined) restoreHashSlots(this.vm.maps[k], h); });
     this.ctx = this.vm.mem.addRegion('context', context.slice(), true);
     this.stepper = new Stepper(this.vm);
     this.stepper.start(Memory.address(this.ctx), 0n, this.inputs.budget);

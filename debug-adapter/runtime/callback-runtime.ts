@@ -21,6 +21,8 @@ export class CallbackRuntime extends EventEmitter {
   private nextId = 1;
   /** The last stop ended the run; going on ends the session. */
   private finished = false;
+  /** The last stop (for exceptionInfo). */
+  lastStop: StopInfo | undefined;
 
   constructor(readonly inputs: CallbackInputs) {
     super();
@@ -62,6 +64,7 @@ export class CallbackRuntime extends EventEmitter {
     if (s.hitBreakpointIds !== undefined) info.hitBreakpointIds = s.hitBreakpointIds;
     if (s.description !== undefined) info.description = s.description;
     if (s.reason === 'exception' && s.description !== undefined) info.exception = { filter: 'callback-failed', description: s.description };
+    this.lastStop = info;
     this.emit('stopped', info);
   }
 

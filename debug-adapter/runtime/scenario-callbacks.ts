@@ -17,7 +17,7 @@ import type { HcbProgram } from '../../simulator/ebpf/program';
 import { verifyHcb, type VerifyResult } from '../../simulator/ebpf/verifier';
 import type { GuestMemory } from '../../simulator/ebpf/vm/guest';
 import type { HelperImpl } from '../../simulator/ebpf/vm/vm';
-import { CALLBACK_BUDGET, type Callback } from '../../simulator/hypervisor/callbacks';
+import { CALLBACK_BUDGET, hashSlotsOf, type Callback } from '../../simulator/hypervisor/callbacks';
 import { CallbackDebugger, type CallbackStop } from './callback-debugger';
 import { CallbackRun, resolveCallbackLine } from './callback-run';
 import { hitTestOf, type BreakpointSpec, type CodeBreakpoint } from './runtime';
@@ -122,7 +122,8 @@ export class ScenarioCallbacks {
     const helpers = new Map<number, HelperImpl>([[KTIME_GET_NS, () => BigInt(now)]]);
     const run = new CallbackRun({
       file, asm: f.asm, verified, program, event: cb.event, context: ctx.slice(), guest: recorded, helpers,
-      mapBytes: cb.engineVm?.maps.map((m) => m.region.bytes.slice()) ?? [], budget: CALLBACK_BUDGET,
+      mapBytes: cb.engineVm?.maps.map((m) => m.region.bytes.slice()) ?? [], hashSlots: cb.engineVm?.maps.map((m) => hashSlotsOf(m)) ?? [],
+      budget: CALLBACK_BUDGET,
     });
     // The whole run first, so that every guest read it makes is kept while the window is live.
     run.goTo(CALLBACK_BUDGET + 1);

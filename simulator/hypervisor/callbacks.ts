@@ -354,17 +354,18 @@ export class CallbackRegistry {
   }
 }
 
-interface HashState { slots: [string, number][]; free: number[] }
+/** A hash map's key → slot table and free list (also for a debugger's copy of a callback's maps). */
+export interface HashState { slots: [string, number][]; free: number[] }
 
 /** A hash map's key → slot table and free list (BpfMap keeps them private; snapshots need them). */
-function hashSlotsOf(mp: BpfVm['maps'][number]): HashState | null {
+export function hashSlotsOf(mp: BpfVm['maps'][number]): HashState | null {
   if (mp.def.type !== 'hash') return null;
   const slots: unknown = Reflect.get(mp, 'slots');
   const free: unknown = Reflect.get(mp, 'free');
   return slots instanceof Map && Array.isArray(free) ? { slots: [...(slots as Map<string, number>)], free: [...(free as number[])] } : null;
 }
 
-function restoreHashSlots(mp: BpfVm['maps'][number], st: HashState): void {
+export function restoreHashSlots(mp: BpfVm['maps'][number], st: HashState): void {
   const slots: unknown = Reflect.get(mp, 'slots');
   const free: unknown = Reflect.get(mp, 'free');
   if (!(slots instanceof Map) || !Array.isArray(free)) return;

@@ -12,13 +12,15 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { assemble } from '../../simulator/ebpf/asm/assembler';
 import { Memory } from '../../simulator/ebpf/vm/memory';
 import { Vm } from '../../simulator/ebpf/vm/vm';
-import { eventContext } from '../../simulator/hypervisor/callbacks';
+import { Callback, eventContext } from '../../simulator/hypervisor/callbacks';
+import { ScenarioCallbacks } from '../../debug-adapter/runtime/scenario-callbacks';
 import { EXAMPLES, FIXTURES, adapterBundle, archHash, evalText, failure, launch, lineOf, startClient, stopAfter, topFrame, waitOutput } from './support';
 
 const RECLAIM = path.join(EXAMPLES, 'page-reclaim/reclaim.hcb');
 const WINDOW = path.join(EXAMPLES, 'page-reclaim/reclaim-window.hcb');
 const CALLS = path.join(FIXTURES, 'hcb/calls.hcb');
 const REJECTED = path.join(FIXTURES, 'hcb/rejected.hcb');
+const COUNTER = path.join(FIXTURES, 'hcb/counter.hcb');
 const SCENARIO = path.join(EXAMPLES, 'page-reclaim/page-reclaim.hlab.json');
 
 const RANGE_START = 0xffffffc08000f000n;
@@ -256,5 +258,36 @@ describe('debug adapter: hyper-callbacks', function () {
       }
     };
     assert.deepEqual(await endState(true), await endState(false));
+  });
+});
+
+describe('scenario callbacks: recording a run (ScenarioCallbacks)', () => {
+  it('replays with the maps the engine has now (hash map keys included) and leaves the engine untouched', () => {
+    const asm = assemble(fs.readFileSync(COUNTER, 'utf8'), { file: COUNTER });
+    const range = { start: 0n, end: 0n };
+    const cb = new Callback(0, 1, 'counter.hcb', 'tracing', range, { ...asm.program, event: 'tracing', range });
+    const engine = new Vm(cb.program);
+    const ctxRegion = engine.mem.addRegion('context', new Uint8Array(48), true);
+    cb.engineVm = engine;
+    for (let k = 1; k <= 2; k++) assert.equal(engine.run('interp', Memory.address(ctxRegion)).r0, BigInt(k));
+    const before = engine.maps[0].region.bytes.slice();
+    const output: string[] = [];
+    let id = 100;
+    const sc = new ScenarioCallbacks(path.dirname(COUNTER), () => id++, (t) => output.push(t));
+    const bps = sc.setBreakpoints(COUNTER, [{ line: lineOf(COUNTER, 'r0 = r1') }, { line: lineOf(COUNTER, 'r1 = 7'), logMessage: 'run' }]);
+    assert.deepEqual(bps.map((b) => b.verified), [true, true]);
+    const rec = sc.record(cb, new Uint8Array(48), { read: () => 'fault' }, 0);
+    assert.ok(rec !== undefined, 'the run reaches the breakpoint');
+    assert.deepEqual(rec.stop.hitBreakpointIds, [bps[0].id]);
+    assert.deepEqual(output, ['run\n']);
+    // the third run: the key exists, the count goes to 3
+    assert.equal(rec.debugger.run.evaluate('r1').value, 3n);
+    assert.equal(rec.debugger.continue().finished, true);
+    assert.equal(rec.debugger.run.stepper.r0, 3n);
+    assert.deepEqual(engine.maps[0].region.bytes, before, 'recording changed nothing of the engine');
+    assert.equal(engine.run('interp', Memory.address(ctxRegion)).r0, 3n);
+    // no breakpoint in the file: nothing is recorded
+    sc.setBreakpoints(COUNTER, []);
+    assert.equal(sc.record(cb, new Uint8Array(48), { read: () => 'fault' }, 0), undefined);
   });
 });
