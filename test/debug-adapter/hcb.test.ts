@@ -20,6 +20,7 @@ const RECLAIM = path.join(EXAMPLES, 'page-reclaim/reclaim.hcb');
 const WINDOW = path.join(EXAMPLES, 'page-reclaim/reclaim-window.hcb');
 const CALLS = path.join(FIXTURES, 'hcb/calls.hcb');
 const REJECTED = path.join(FIXTURES, 'hcb/rejected.hcb');
+const LONG = path.join(FIXTURES, 'hcb/long-loop.hcb');
 const COUNTER = path.join(FIXTURES, 'hcb/counter.hcb');
 const SCENARIO = path.join(EXAMPLES, 'page-reclaim/page-reclaim.hlab.json');
 
@@ -187,6 +188,23 @@ describe('debug adapter: hyper-callbacks', function () {
     assert.match(msg, /rejected\.hcb:3:\d+: error: .*r2/);
     const bad = await failure(dc.launchRequest({ program: RECLAIM, context: { gpaa: 1 } } as DebugProtocol.LaunchRequestArguments));
     assert.match(bad, /context field 'gpaa' is not a field of page-reclaim \(vm_id, gpa/);
+  });
+
+  it('a run that exhausts the budget stops as an exception (exceptionInfo), can be stepped back; bad requests get errors', async () => {
+    const stop = await launchHcb(dc, { program: LONG });
+    assert.equal(stop.body.reason, 'exception');
+    assert.match(stop.body.description ?? '', /callback failed at line \d+ .*budget.*r0 = 0/);
+    const info = await dc.exceptionInfoRequest({ threadId: 1 });
+    assert.equal(info.body.exceptionId, 'callback-failed');
+    assert.equal(await evalText(dc, 'r0'), `0x${(100_000 / 2).toString(16)}`);
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    assert.equal((await topFrame(dc)).line, lineOf(LONG, 'r0 += 1'));
+    assert.match(await failure(dc.stackTraceRequest({ threadId: 7 })), /unknown thread 7/);
+    assert.match(await failure(dc.customRequest('readMemory', { memoryReference: '0x0', count: 4 })), /not available when debugging a hyper-callback/);
+    assert.match(await failure(dc.evaluateRequest({ expression: 'r1 +', context: 'watch' })), /column/);
+    assert.match(await failure(dc.evaluateRequest({ expression: 'nosuch', context: 'watch' })), /nosuch/);
+    // the adapter lives on
+    assert.equal((await dc.threadsRequest()).body.threads.length, 1);
   });
 
   it('page-reclaim scenario: a breakpoint in reclaim.hcb stops the machine after the event with the callback frames over the vCPU; step, step back, continue resumes', async () => {
