@@ -6,14 +6,17 @@
  *   <bail>` before the addition, LIMIT = region size - offset - the widest access through it;
  * - `uninit`: a register read before it is set -> `rN = 0` before the read;
  * - `uninit-stack`: stack bytes read before written -> zero stores before the read.
- * `<bail>` is a label at the end of the file that returns 0 (added once, reused). It belongs to
- * the last function of the file, so the null and bounds fixes apply to the main program and to
- * the last function only (the verifier would reject a jump into another function).
+ * `<bail>` is a label at the end of the file that returns 0 (added once, reused; it becomes code
+ * of whichever function jumps to it). Every fix is checked before it is offered: the edited text
+ * is assembled and verified, and the fix must remove its finding without adding errors, so no
+ * edit the verifier would still reject is ever proposed.
  */
 import { CodeActionKind, type CodeAction, type Range, type TextEdit } from 'vscode-languageserver';
 import { EVENTS } from '../../simulator/ebpf/events';
 import * as I from '../../simulator/ebpf/isa';
 import type { Finding } from '../../simulator/ebpf/verifier/analyze';
+import { assemble } from '../../simulator/ebpf/asm/assembler';
+import { verifyHcb } from '../../simulator/ebpf/verifier/index';
 import type { HcbAnalysis } from './analysis';
 
 export const BAIL_LABEL = 'hcb_bail';
@@ -35,7 +38,9 @@ export function quickFixes(a: HcbAnalysis, range: Range): CodeAction[] {
     const line = a.asm.insns[f.idx]?.range.line - 1;
     if (line < range.start.line || line > range.end.line) continue;
     const fix = fixFor(a, f);
-    if (fix) out.push(toAction(a, f, fix));
+    if (!fix) continue;
+    const action = toAction(a, f, fix);
+    if (resolves(a, f, action)) out.push(action);
   }
   return out;
 }
@@ -136,6 +141,34 @@ function widestAccess(insns: readonly I.Insn[], from: number, reg: number): numb
     if (I.writesRegisters(x).includes(reg) || I.isJump(x) || I.isExit(x)) break;
   }
   return extent;
+}
+
+/** Whether the edited program assembles, no longer has this finding, and has no more errors than before. */
+function resolves(a: HcbAnalysis, f: Finding, action: CodeAction): boolean {
+  const edits = action.edit?.changes?.[a.uri] ?? [];
+  const text = applyLineEdits(a.lines, edits);
+  const asm = assemble(text, { file: a.file });
+  if (asm.diagnostics.some((d) => d.severity === 'error')) return false;
+  const before = a.verification()?.findings.filter((x) => x.severity === 'error') ?? [];
+  const after = verifyHcb(asm).findings.filter((x) => x.severity === 'error');
+  const sameKind = (xs: Finding[]): number => xs.filter((x) => x.code === f.code).length;
+  return sameKind(after) < sameKind(before) && after.length < before.length;
+}
+
+/** Applies non-overlapping edits given in line/character positions. */
+function applyLineEdits(lines: readonly string[], edits: readonly TextEdit[]): string {
+  const starts: number[] = [];
+  let offset = 0;
+  for (const l of lines) {
+    starts.push(offset);
+    offset += l.length + 1;
+  }
+  const text = lines.join('\n');
+  const at = (p: { line: number; character: number }): number => Math.min(text.length, (starts[p.line] ?? text.length) + p.character);
+  const sorted = [...edits].sort((x, y) => at(y.range.start) - at(x.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, at(e.range.start)) + e.newText + out.slice(at(e.range.end));
+  return out;
 }
 
 function toAction(a: HcbAnalysis, f: Finding, fix: Fix): CodeAction {

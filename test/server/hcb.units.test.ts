@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { assemble } from '../../simulator/ebpf/asm/assembler';
 import { verifyHcb } from '../../simulator/ebpf/verifier/index';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { hcbLanguage } from '../../server/hcb/index';
 import { liveness, registersOf } from '../../server/hcb/liveness';
+import { applyEdits } from './support/edits';
 import { worstCasePath } from '../../server/hcb/worstCase';
 
 function worst(src: string): number | null {
@@ -41,5 +44,32 @@ describe('hcb: worst-case path and liveness', () => {
     assert.deepEqual(registersOf(l.after[3]), [6, 7]);
     assert.deepEqual(registersOf(l.before[4]), [6]);
     assert.deepEqual(registersOf(l.before[0]), [1]);
+  });
+});
+
+describe('hcb: quick fixes are checked before they are offered', () => {
+  const ctx = { files: { read: () => undefined, uris: () => [], generation: 0 }, settings: { kernelChecks: {}, inlayHints: false } };
+  const actionsAt = (text: string, line: number): string[] => {
+    const doc = TextDocument.create('file:///virtual/fix.hcb', 'hcb', 1, text);
+    const range = { start: { line, character: 0 }, end: { line, character: 0 } };
+    return (hcbLanguage.codeActions?.(doc, range, { diagnostics: [], only: ['quickfix'] }, ctx) ?? []).map((a) => a.title);
+  };
+  const lookup = ['  *(u32 *)(r10 - 4) = 0', '  r2 = r10', '  r2 += -4', '  r1 = counts ll', '  call map_lookup_elem'];
+
+  it('offers the null check inside a bpf-to-bpf function, and the fixed program verifies', () => {
+    for (const tail of [[], ['g:', '  r0 = 0', '  exit']]) {
+      const text = ['.event tracing', '.map counts, hash, 4, 8, 16', '  call f', ...(tail.length ? ['  call g'] : []), '  exit', 'f:', ...lookup, '  r0 = *(u64 *)(r0 + 0)', '  exit', ...tail, ''].join('\n');
+      const line = text.split('\n').indexOf('  r0 = *(u64 *)(r0 + 0)');
+      const doc = TextDocument.create('file:///virtual/fix.hcb', 'hcb', 1, text);
+      const range = { start: { line, character: 0 }, end: { line, character: 0 } };
+      const actions = hcbLanguage.codeActions?.(doc, range, { diagnostics: [], only: ['quickfix'] }, ctx) ?? [];
+      assert.deepEqual(actions.map((a) => a.title), ['Add a null check of r0 before this use']);
+      const fixed = applyEdits(text, actions[0].edit?.changes?.['file:///virtual/fix.hcb'] ?? []);
+      assert.equal(verifyHcb(assemble(fixed)).ok, true, fixed);
+    }
+  });
+
+  it('offers nothing where there is nothing to fix', () => {
+    assert.deepEqual(actionsAt('.event tracing\n  r0 = 0\n  exit\n', 1), []);
   });
 });
