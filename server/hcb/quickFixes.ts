@@ -40,7 +40,7 @@ export function quickFixes(a: HcbAnalysis, range: Range): CodeAction[] {
     const fix = fixFor(a, f);
     if (!fix) continue;
     const action = toAction(a, f, fix);
-    if (resolves(a, f, action)) out.push(action);
+    if (resolves(a, f, fix, action)) out.push(action);
   }
   return out;
 }
@@ -143,16 +143,26 @@ function widestAccess(insns: readonly I.Insn[], from: number, reg: number): numb
   return extent;
 }
 
-/** Whether the edited program assembles, no longer has this finding, and has no more errors than before. */
-function resolves(a: HcbAnalysis, f: Finding, action: CodeAction): boolean {
+/**
+ * Whether the edited program assembles, no longer has this finding, and has no error at a line
+ * the fix added. (Other errors may appear further down: the verifier stops a path at its first
+ * error, so fixing one can bring the next one to light.)
+ */
+function resolves(a: HcbAnalysis, f: Finding, fix: Fix, action: CodeAction): boolean {
   const edits = action.edit?.changes?.[a.uri] ?? [];
   const text = applyLineEdits(a.lines, edits);
   const asm = assemble(text, { file: a.file });
   if (asm.diagnostics.some((d) => d.severity === 'error')) return false;
-  const before = a.verification()?.findings.filter((x) => x.severity === 'error') ?? [];
   const after = verifyHcb(asm).findings.filter((x) => x.severity === 'error');
-  const sameKind = (xs: Finding[]): number => xs.filter((x) => x.code === f.code).length;
-  return sameKind(after) < sameKind(before) && after.length < before.length;
+  const before = a.verification()?.findings.filter((x) => x.severity === 'error' && x.code === f.code).length ?? 0;
+  if (after.filter((x) => x.code === f.code).length >= before) return false;
+  // lines (1-based, in the edited text) the fix added: the inserted statements and the bail block
+  const first = (a.asm.insns[fix.before]?.range.line ?? 0);
+  const added = new Set<number>();
+  for (let k = 0; k < fix.insert.length; k++) added.add(first + k);
+  const total = text.split('\n').length;
+  if (edits.length > 1) for (let k = total - 4; k <= total; k++) added.add(k);
+  return !after.some((x) => added.has(asm.insns[x.idx]?.range.line ?? -1));
 }
 
 /** Applies non-overlapping edits given in line/character positions. */
