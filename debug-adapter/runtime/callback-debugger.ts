@@ -134,6 +134,22 @@ export class CallbackDebugger {
     return { reason: 'breakpoint', hitBreakpointIds: last.ids };
   }
 
+  /** To the run's first breakpoint hit (conditions hold; hit counts and logpoints untouched), or its end. */
+  firstHit(): CallbackStop {
+    this.run.goTo(0);
+    for (;;) {
+      const { hit } = this.hitsHere(true);
+      if (hit.length > 0) return { reason: 'breakpoint', hitBreakpointIds: hit.map((b) => b.id) };
+      if (!this.run.step()) return this.endStop();
+    }
+  }
+
+  /** To the run's last breakpoint hit (as firstHit), or its start (reason 'entry'). */
+  lastHit(): CallbackStop {
+    this.run.goTo(this.run.inputs.budget + 1);
+    return this.reverseContinue();
+  }
+
   /** The source line at each position 0..upTo (re-executing from the start; the run is left at `upTo`). */
   private linesUpTo(upTo: number): (number | undefined)[] {
     this.run.goTo(0);

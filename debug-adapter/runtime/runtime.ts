@@ -132,6 +132,9 @@ class Hook implements DebugHook {
 
 const toPc = (a: bigint): number => Number(BigInt.asIntN(64, a));
 
+/** A recorded callback run, the thread it shows on, and the stop that brought it. */
+type ShownRun = RecordedStop & { threadId: number; info: StopInfo };
+
 export class Runtime extends EventEmitter {
   readonly program: LoadedProgram;
   readonly target: InspectTarget;
@@ -173,14 +176,17 @@ export class Runtime extends EventEmitter {
   /** Breakpoints in the scenario's callback files, and the runs that reach them (scenario-callbacks.ts). */
   private readonly scenarioCallbacks: ScenarioCallbacks;
   /** A recorded callback run shown on top of a thread's frames while the machine is stopped after its event. */
-  private overlay: (RecordedStop & { threadId: number }) | undefined;
-  /** The overlay a requested stop brings, when that stop is the one delivered. */
-  private pendingOverlay: (RecordedStop & { threadId: number; info: StopInfo }) | undefined;
+  private overlay: ShownRun | undefined;
   /**
-   * Later runs of the same event that reached breakpoints too (one event may run a callback many
-   * times, e.g. once per reclaim candidate): `continue` shows them in turn before the machine resumes.
+   * The recorded runs of the event the machine stopped after that reach breakpoints (one event may
+   * run a callback many times, e.g. once per reclaim candidate), in order; `overlay` is
+   * `eventRuns[overlayIndex]`. Continue and reverse continue move through them before the machine moves.
    */
-  private queuedCallbacks: (RecordedStop & { threadId: number; info: StopInfo })[] = [];
+  private eventRuns: ShownRun[] = [];
+  private overlayIndex = -1;
+  /** Runs recorded during the current machine run call, and the stop the first of them asked for. */
+  private recording: ShownRun[] = [];
+  private recordingFor: StopInfo | undefined;
 
   constructor(programPath: string, evaluator: ConditionEvaluator, options: Partial<LoadOptions> & { checkpointInterval?: bigint } = {}) {
     super();
@@ -543,8 +549,10 @@ export class Runtime extends EventEmitter {
    */
   private onCallbackRun(cb: Callback, ctx: Uint8Array, guest: GuestMemory, hart: number): void {
     const m = this.mode;
-    if (m.kind !== 'run' || m.collect || this.replaying || !this.busy || !this.scenarioCallbacks.active) return;
-    const rec = this.scenarioCallbacks.record(cb, ctx, guest, this.program.machine.timeNow());
+    if (m.kind !== 'run' || !this.scenarioCallbacks.active) return;
+    // forward: while the user runs; `collect`: the reverse search (a replay) looks for the last hit
+    if (!m.collect && (this.replaying || !this.busy)) return;
+    const rec = this.scenarioCallbacks.record(cb, ctx, guest, this.program.machine.timeNow(), m.collect ? 'last' : 'first');
     if (rec === undefined) return;
     const h = this.program.machine.harts[hart];
     const threadId = (h === undefined ? undefined : this.threads.onHart(h))?.id ?? this.stoppedThread;
@@ -553,9 +561,9 @@ export class Runtime extends EventEmitter {
       description: `callback ${path.basename(rec.file)} hit a breakpoint (replayed: the machine ran it and stopped right after its event)`,
       ...(rec.stop.hitBreakpointIds === undefined ? {} : { hitBreakpointIds: rec.stop.hitBreakpointIds }),
     };
-    const entry = { ...rec, threadId, info };
-    if (this.pending === undefined) { this.pendingOverlay = entry; this.queuedCallbacks = []; }
-    else if (this.pendingOverlay !== undefined && this.pending.info === this.pendingOverlay.info) this.queuedCallbacks.push(entry);
+    const entry: ShownRun = { ...rec, threadId, info };
+    if (this.pending === undefined) { this.recording = [entry]; this.recordingFor = info; }
+    else if (this.recordingFor !== undefined && this.pending.info === this.recordingFor) this.recording.push(entry);
     this.requestStop(info);
   }
 
@@ -575,7 +583,25 @@ export class Runtime extends EventEmitter {
   private leaveCallback(): void { this.overlay = undefined; }
 
   /** The machine moves: recorded runs of the event it stopped after are history now. */
-  private dropCallbacks(): void { this.overlay = undefined; this.queuedCallbacks = []; }
+  private dropCallbacks(): void { this.overlay = undefined; this.eventRuns = []; this.overlayIndex = -1; }
+
+  /** Shows the event's runs from `index` (their first or last breakpoint hit), the machine staying where it is. */
+  private showEventRun(index: number, which: 'first' | 'last'): void {
+    const e = this.eventRuns[index];
+    this.overlayIndex = index;
+    this.overlay = e;
+    const s = which === 'first' ? e.debugger.firstHit() : e.debugger.lastHit();
+    const n = this.eventRuns.length;
+    this.stopWith({ ...e.info, ...(s.hitBreakpointIds === undefined ? {} : { hitBreakpointIds: s.hitBreakpointIds }), description: `${e.info.description ?? ''}; run ${index + 1} of ${n} of this event that reach breakpoints` });
+  }
+
+  /** The runs a delivered stop brings (recorded while the machine ran to it), or none. */
+  private takeRecording(info: StopInfo): ShownRun[] {
+    const runs = this.recordingFor === info ? this.recording : [];
+    this.recording = [];
+    this.recordingFor = undefined;
+    return runs;
+  }
 
   private threadOfEvent(e: TraceEvent): DebugThread | undefined {
     if (e.vm !== undefined) return this.threads.threads.find((t) => t.ctx.vm === e.vm && t.ctx.vcpu === (e.vcpu ?? 0));
@@ -635,10 +661,9 @@ export class Runtime extends EventEmitter {
   }
 
   private stopWith(info: StopInfo): void {
-    if (this.pendingOverlay !== undefined) {
-      if (this.pendingOverlay.info === info) this.overlay = this.pendingOverlay;
-      else this.queuedCallbacks = [];
-      this.pendingOverlay = undefined;
+    if (this.recordingFor !== undefined) {
+      const runs = this.takeRecording(info);
+      if (runs.length > 0) { this.eventRuns = runs; this.overlayIndex = 0; this.overlay = runs[0]; }
     }
     this.flushOutput();
     this.stoppedThread = info.threadId;
@@ -712,14 +737,9 @@ export class Runtime extends EventEmitter {
       // the rest of the callback first: a later breakpoint in it stops there
       const s = o.debugger.continue();
       if (s.finished !== true) { this.stopInCallback(s); return; }
-      this.leaveCallback();
     }
-    const next = this.queuedCallbacks.shift();
-    if (next !== undefined) {
-      this.overlay = next;
-      this.stopWith({ ...next.info, description: `${next.info.description ?? ''}; a later run of the same event` });
-      return;
-    }
+    if (this.overlayIndex + 1 < this.eventRuns.length) { this.showEventRun(this.overlayIndex + 1, 'first'); return; }
+    this.dropCallbacks();
     if (this.ended) { this.emit('ended'); return; }
     void this.drive(() => this.forwardTo({ kind: 'run', collect: false }, until));
   }
@@ -937,10 +957,19 @@ export class Runtime extends EventEmitter {
     if (o !== undefined && o.threadId === threadId) {
       const s = o.debugger.reverseContinue();
       if (s.reason === 'breakpoint') { this.stopInCallback(s); return; }
+      if (this.overlayIndex > 0) { this.showEventRun(this.overlayIndex - 1, 'last'); return; }
     }
     this.dropCallbacks();
     void this.drive(async () => {
       const found = await this.searchBack(this.place(), { kind: 'run', collect: true });
+      if (found !== undefined && found.runs.length > 0) {
+        // stopped after an event whose callback runs reach breakpoints: the last hit of the last run
+        this.eventRuns = found.runs;
+        const last = found.runs.length - 1;
+        this.overlayIndex = last;
+        this.overlay = found.runs[last];
+        return { ...found.info, description: `${found.info.description ?? ''}; run ${last + 1} of ${found.runs.length} of this event that reach breakpoints` };
+      }
       if (found !== undefined) return found.info;
       return { reason: 'entry', threadId, description: 'reached the start of the recorded history' };
     });
@@ -951,13 +980,13 @@ export class Runtime extends EventEmitter {
    * segment backwards (checkpoint to `end`, stopping at every hit and noting it); the machine is
    * left there. At the start of the history without a hit: left at the start, undefined.
    */
-  private async searchBack(here: Place, mode: Mode): Promise<{ place: Place; info: StopInfo } | undefined> {
+  private async searchBack(here: Place, mode: Mode): Promise<{ place: Place; info: StopInfo; runs: ShownRun[] } | undefined> {
     const same = (a: Place, b: Place): boolean => a.position === b.position && a.pcs.every((p, i) => p === b.pcs[i]);
     let end = here.position;
     for (;;) {
       const start = this.history.restoreBefore(end > 0n ? end - 1n : 0n);
       this.position = start;
-      const hits: { place: Place; info: StopInfo }[] = [];
+      const hits: { place: Place; info: StopInfo; runs: ShownRun[] }[] = [];
       this.replaying = true;
       try {
         this.armSkipsNone();
@@ -965,7 +994,8 @@ export class Runtime extends EventEmitter {
           const { result, stop } = this.runOnce(mode.kind === 'next' ? { kind: 'next', first: false } : mode, end - this.position);
           if (stop !== undefined) {
             const p = this.place();
-            if (p.position < here.position || (p.position === here.position && !same(p, here))) hits.push({ place: p, info: stop });
+            const runs = this.takeRecording(stop);
+            if (p.position < here.position || (p.position === here.position && !same(p, here))) hits.push({ place: p, info: stop, runs });
             this.armSkips();
           } else if (result.instret === 0n) break;
         }

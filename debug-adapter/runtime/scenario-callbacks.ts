@@ -105,9 +105,10 @@ export class ScenarioCallbacks {
 
   /**
    * Records the run `cb` is about to make when its file has breakpoints; returns the stop at the
-   * first breakpoint it reaches (hit counts and logpoints as for any breakpoint), or undefined.
+   * first breakpoint it reaches (hit counts and logpoints as for any breakpoint), or — for a
+   * reverse search, `which` = 'last' — at the last one (nothing counted or printed); else undefined.
    */
-  record(cb: Callback, ctx: Uint8Array, guest: GuestMemory, now: number): RecordedStop | undefined {
+  record(cb: Callback, ctx: Uint8Array, guest: GuestMemory, now: number, which: 'first' | 'last' = 'first'): RecordedStop | undefined {
     if (cb.name.startsWith('hypercall@')) return undefined;
     const file = path.resolve(this.baseDir, cb.name);
     const f = this.files.get(file);
@@ -130,6 +131,10 @@ export class ScenarioCallbacks {
     recorded.freeze();
     run.goTo(0);
     const dbg = new CallbackDebugger(run, () => f.breakpoints, this.output, false);
+    if (which === 'last') {
+      const last = dbg.lastHit();
+      return last.reason === 'breakpoint' ? { file, debugger: dbg, stop: last } : undefined;
+    }
     const stop = dbg.atStart() ?? dbg.continue();
     return stop.finished === true ? undefined : { file, debugger: dbg, stop };
   }

@@ -240,14 +240,33 @@ describe('debug adapter: hyper-callbacks', function () {
     await stopAfter(dc, () => dc.stepBackRequest({ threadId }));
     assert.equal((await topFrame(dc, threadId)).line, shift);
     // continue: the callback finishes; the next candidate of the same reclaim event stops again
+    const gpaOf = async (tid: number): Promise<string | undefined> => {
+      const f = (await dc.stackTraceRequest({ threadId: tid })).body.stackFrames[0];
+      const sc = await dc.scopesRequest({ frameId: f.id });
+      return new Map((await dc.variablesRequest({ variablesReference: sc.body.scopes[2].variablesReference })).body.variables.map((v) => [v.name, v.value])).get('gpa');
+    };
     const again = await stopAfter(dc, () => dc.continueRequest({ threadId }));
-    assert.match(again.body.description ?? '', /replayed.*a later run of the same event/);
-    const f2 = (await dc.stackTraceRequest({ threadId: again.body.threadId as number })).body.stackFrames[0];
-    const sc2 = await dc.scopesRequest({ frameId: f2.id });
-    const ctx2 = new Map((await dc.variablesRequest({ variablesReference: sc2.body.scopes[2].variablesReference })).body.variables.map((v) => [v.name, v.value]));
-    assert.notEqual(ctx2.get('gpa'), ctx.get('gpa'));
-    const later = await archHash(dc);
-    assert.ok(BigInt(later.position) >= BigInt(here.position));
+    assert.match(again.body.description ?? '', /replayed.*run 2 of \d+ of this event/);
+    assert.notEqual(await gpaOf(threadId), ctx.get('gpa'));
+    assert.equal((await archHash(dc)).position, here.position, 'the machine has not moved');
+    // reverse continue goes back through the event's runs: the first one again
+    const back = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId }));
+    assert.match(back.body.description ?? '', /run 1 of/);
+    assert.equal(await gpaOf(threadId), ctx.get('gpa'));
+    // through every run to the end of the program, then reverse continue finds the event again
+    // by re-executing the machine (recording the callback runs of the replay)
+    let stop2 = back;
+    let lastGpa: string | undefined;
+    for (;;) {
+      stop2 = await stopAfter(dc, () => dc.continueRequest({ threadId: stop2.body.threadId as number }));
+      if (stop2.body.reason === 'end') break;
+      lastGpa = await gpaOf(stop2.body.threadId as number);
+    }
+    const found = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: stop2.body.threadId as number }));
+    assert.match(found.body.description ?? '', /callback reclaim\.hcb hit a breakpoint \(replayed.*run (\d+) of \1 /);
+    assert.equal((await topFrame(dc, found.body.threadId as number)).line, shift);
+    assert.equal(await gpaOf(found.body.threadId as number), lastGpa);
+    assert.deepEqual(await archHash(dc), here, 'the machine is back right after the event, in the state it had there');
   });
 
   it('page-reclaim: recording callback runs does not change the machine (same end, same callback work, with and without callback breakpoints)', async () => {
