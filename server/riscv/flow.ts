@@ -146,63 +146,118 @@ function targetOf(mi: MachineInstr): string | undefined {
 
 const EMPTY: RegFacts = { symbols: [], constants: [] };
 
+/**
+ * Labels by section and offset, from one pass over the unit's symbols (not one pass per
+ * section), names in the order the unit defines them.
+ */
+function labelsBySection(unit: FileUnit): Map<string, Map<number, string[]>> {
+  const out = new Map<string, Map<number, string[]>>();
+  for (const s of unit.symbols.values()) {
+    if (s.section === undefined || s.offset === undefined) continue;
+    let bySection = out.get(s.section);
+    if (!bySection) out.set(s.section, (bySection = new Map()));
+    const names = bySection.get(s.offset);
+    if (names) names.push(s.name);
+    else bySection.set(s.offset, [s.name]);
+  }
+  return out;
+}
+
+/** The instruction index a branch or jump target names in this section, if it is a label here. */
+function targetIndex(mi: MachineInstr, unit: FileUnit, section: string, byOffset: ReadonlyMap<number, number>): number | undefined {
+  const name = targetOf(mi);
+  if (name === undefined) return undefined;
+  const s = unit.symbols.get(name);
+  return s?.section === section && s.offset !== undefined ? byOffset.get(s.offset) : undefined;
+}
+
+/*
+ * Runs on every keystroke over every instruction of the file, so it is written as plain loops
+ * without per-instruction closures or temporary arrays: allocation here is what made GC pauses
+ * show up in the change-to-diagnostics p99.
+ */
 export function buildFlow(unit: FileUnit): FlowUnit {
   const sections: FlowSection[] = [];
+  let labelsOf: Map<string, Map<number, string[]>> | undefined;
   for (const chunk of unit.chunks.values()) {
     const insns: FlowInsn[] = [];
     const byOffset = new Map<number, number>();
     for (const item of chunk.items) {
       if (item.kind !== 'insn') continue;
-      item.instrs.forEach((mi, k) => {
+      const { instrs, range } = item;
+      for (let k = 0; k < instrs.length; k++) {
+        const mi = instrs[k];
         const offset = item.offset + 4 * k;
         byOffset.set(offset, insns.length);
-        insns.push({ index: insns.length, offset, mi, name: mi.def.name, range: item.range, next: [], prev: [], before: EMPTY });
-      });
+        insns.push({ index: insns.length, offset, mi, name: mi.def.name, range, next: [], prev: [], before: EMPTY });
+      }
     }
     if (!insns.length) continue;
+    labelsOf ??= labelsBySection(unit);
     const labels = new Map<number, string[]>();
-    for (const s of unit.symbols.values()) {
-      if (s.section !== chunk.name || s.offset === undefined) continue;
-      // A label at the end of the section, or between data, is at the next instruction if any.
-      const at = byOffset.get(s.offset);
+    // A label at the end of the section, or between data, is at the next instruction if any.
+    for (const [offset, names] of labelsOf.get(chunk.name) ?? []) {
+      const at = byOffset.get(offset);
       if (at === undefined) continue;
-      labels.set(at, [...(labels.get(at) ?? []), s.name]);
+      const there = labels.get(at);
+      if (there) there.push(...names);
+      else labels.set(at, names);
     }
-    const indexOf = (name: string | undefined): number | undefined => {
-      if (name === undefined) return undefined;
-      const s = unit.symbols.get(name);
-      return s?.section === chunk.name && s.offset !== undefined ? byOffset.get(s.offset) : undefined;
-    };
+    const last = insns.length - 1;
     for (const insn of insns) {
-      const { mi } = insn;
-      const fall = insn.index + 1 < insns.length ? insn.index + 1 : undefined;
-      const fallOrEnd = (): void => {
-        if (fall !== undefined) insn.next.push(fall);
-        else insn.exit = 'end';
-      };
-      const name = insn.name;
+      const { mi, name } = insn;
+      const format = mi.def.format;
+      // Whether the instruction falls through (to the next one, or off the end of the section).
+      let falls = false;
       if (name === 'mret' || name === 'sret') insn.exit = 'return';
-      else if (mi.def.format === 'B') {
-        fallOrEnd();
-        const t = indexOf(targetOf(mi));
+      else if (format === 'B' || (name === 'jal' && mi.rd === 0)) {
+        falls = format === 'B';
+        if (falls) {
+          if (insn.index < last) insn.next.push(insn.index + 1);
+          else insn.exit = 'end';
+        }
+        const t = targetIndex(mi, unit, chunk.name, byOffset);
         if (t !== undefined) insn.next.push(t);
         else insn.exit = 'jump-away';
-      } else if (name === 'jal') {
-        if (mi.rd === 0) {
-          const t = indexOf(targetOf(mi));
-          if (t !== undefined) insn.next.push(t);
-          else insn.exit = 'jump-away';
-        } else fallOrEnd();
-      } else if (name === 'jalr') {
-        if (mi.rd === 0) insn.exit = mi.rs1 === RA ? 'return' : 'jump-away';
-        else fallOrEnd();
-      } else fallOrEnd();
+        falls = false;
+      } else if (name === 'jalr' && mi.rd === 0) insn.exit = mi.rs1 === RA ? 'return' : 'jump-away';
+      else falls = true;
+      if (falls) {
+        if (insn.index < last) insn.next.push(insn.index + 1);
+        else insn.exit = 'end';
+      }
     }
     for (const insn of insns) for (const n of insn.next) insns[n].prev.push(insn.index);
     analyseRegisters(insns, unit);
     sections.push({ name: chunk.name, insns, labels });
   }
   return { unit, sections };
+}
+
+/**
+ * The symbols an immediate names, as a set shared by every instruction with the same
+ * expression object (the assembler's line cache hands unchanged lines the same expressions);
+ * undefined when it names none. Sets are never mutated once made.
+ */
+const immSymbols = new WeakMap<Expr, ReadonlySet<string> | null>();
+function symbolsOfImm(e: Expr): ReadonlySet<string> | undefined {
+  let s = immSymbols.get(e);
+  if (s === undefined) {
+    const names = symbolsOf(e);
+    s = names.length ? new Set(names) : null;
+    immSymbols.set(e, s);
+  }
+  return s ?? undefined;
+}
+
+function union(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> | undefined {
+  let first: ReadonlySet<string> | undefined;
+  let count = 0;
+  for (const s of sets) if (s) { first ??= s; count++; }
+  if (count <= 1) return first;
+  const out = new Set<string>();
+  for (const s of sets) if (s) for (const n of s) out.add(n);
+  return out;
 }
 
 /** One linear walk in address order computing `before` for every instruction. */
@@ -212,43 +267,39 @@ function analyseRegisters(insns: FlowInsn[], unit: FileUnit): void {
   for (const insn of insns) {
     constants[0] = 0n;
     symbols[0] = undefined;
-    // Only CSR accesses and stores are asked about; other instructions share an empty record.
-    const fmt0 = insn.mi.def.format;
-    if (fmt0 === 'STORE' || fmt0 === 'CSR' || fmt0 === 'CSRI') insn.before = { symbols: symbols.slice(), constants: constants.slice() };
     const { mi } = insn;
-    const rd = writtenRegister(mi);
-    const stop = (mi.def.name === 'jal' || mi.def.name === 'jalr') && mi.rd === 0;
-    if (stop || mi.def.name === 'mret' || mi.def.name === 'sret') {
+    const fmt = mi.def.format;
+    // Only CSR accesses and stores are asked about; other instructions share an empty record.
+    if (fmt === 'STORE' || fmt === 'CSR' || fmt === 'CSRI') insn.before = { symbols: symbols.slice(), constants: constants.slice() };
+    const name = insn.name;
+    const jump = name === 'jal' || name === 'jalr';
+    if ((jump && mi.rd === 0) || name === 'mret' || name === 'sret') {
       symbols = [];
       constants = [];
       continue;
     }
-    if (mi.def.name === 'jal' || mi.def.name === 'jalr') {
+    if (jump) {
       for (const r of CALLER_SAVED) {
         symbols[r] = undefined;
         constants[r] = undefined;
       }
       continue;
     }
+    const rd = writtenRegister(mi);
     if (rd === undefined || rd === 0) continue;
-    const fmt = mi.def.format;
-    const fromImm = mi.imm?.kind === 'literal' ? [] : symbolsOf(mi.imm?.expr);
     if (fmt === 'LOAD' || fmt === 'AMO' || fmt === 'LR' || fmt === 'HLV' || fmt === 'CSR' || fmt === 'CSRI') {
       symbols[rd] = undefined;
       constants[rd] = undefined;
       continue;
     }
     // Sets are shared, never mutated once stored, so `addi rd, rs, imm` costs no allocation.
-    const inputs: ReadonlySet<string>[] = [];
-    if (fromImm.length) inputs.push(new Set(fromImm));
+    const fromImm = mi.imm && mi.imm.kind !== 'literal' && mi.imm.expr ? symbolsOfImm(mi.imm.expr) : undefined;
     const s1 = fmt !== 'U' && mi.rs1 !== undefined ? symbols[mi.rs1] : undefined;
     const s2 = fmt === 'R' && mi.rs2 !== undefined ? symbols[mi.rs2] : undefined;
-    if (s1) inputs.push(s1);
-    if (s2) inputs.push(s2);
     const a = mi.rs1 !== undefined ? constants[mi.rs1] : undefined;
     const b = mi.rs2 !== undefined ? constants[mi.rs2] : undefined;
-    constants[rd] = fmt === 'U' && mi.def.name === 'auipc' ? undefined : constResult(mi, a, b, immConst(mi, unit));
-    symbols[rd] = inputs.length <= 1 ? inputs[0] : new Set(inputs.flatMap((x) => [...x]));
+    constants[rd] = fmt === 'U' && name === 'auipc' ? undefined : constResult(mi, a, b, immConst(mi, unit));
+    symbols[rd] = union([fromImm, s1, s2]);
   }
 }
 
