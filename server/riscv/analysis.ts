@@ -7,9 +7,10 @@ import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../../simulator/diagnostics';
 import type { LanguageContext } from '../language';
-import { buildLink, type LinkedBuild, type ReadText } from './build';
-import { linkContexts } from './contexts';
-import { buildFlow, type FlowUnit } from './flow';
+import { buildLink, clearPassOneCache, type LinkedBuild, type ReadText } from './build';
+import { clearContextCaches, linkContexts } from './contexts';
+import { clearExpansionScans } from './expansion-guard';
+import { buildFlow, clearFlowMemo, type FlowUnit } from './flow';
 import { kernelChecks, type KernelRuleId } from './kernel-checks';
 import { toLspDiagnostic } from './ranges';
 import { targetChecks } from './target-checks';
@@ -42,6 +43,19 @@ const MAX_DOCS = 64;
 
 function key(doc: TextDocument, ctx: LanguageContext): string {
   return `${doc.version}:${ctx.files.generation}:${JSON.stringify(ctx.settings.kernelChecks ?? {})}`;
+}
+
+/**
+ * Forgets everything this language remembers between requests (analyses, pass-one units,
+ * scans, parsed scenarios), so the next analysis starts from the text alone. The assembler's own
+ * line cache is not part of it (`clearLineCache` in simulator/riscv/asm/line-cache.ts).
+ */
+export function clearAnalysisCaches(): void {
+  cache.clear();
+  clearPassOneCache();
+  clearExpansionScans();
+  clearContextCaches();
+  clearFlowMemo();
 }
 
 export function analyse(doc: TextDocument, ctx: LanguageContext): Analysis {

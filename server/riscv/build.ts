@@ -33,6 +33,11 @@ function fresh(entry: Pass1Entry, text: string, read: ReadText): boolean {
   return true;
 }
 
+/** Forgets every cached pass one (tests compare against a from-scratch analysis). */
+export function clearPassOneCache(): void {
+  pass1Cache.clear();
+}
+
 /** Pass one of one file (cached). */
 export function passOne(path: string, text: string, read: ReadText): Pass1Entry {
   const hit = pass1Cache.get(path);

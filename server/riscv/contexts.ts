@@ -95,6 +95,12 @@ function includers(ctx: LanguageContext, file: string): string[] {
   return out;
 }
 
+/** Forgets parsed scenarios and include lists (tests compare against a from-scratch analysis). */
+export function clearContextCaches(): void {
+  scenarioCache.clear();
+  includeCache.clear();
+}
+
 const MAX_CONTEXTS = 4;
 
 /** The links this file takes part in (at least one: the file on its own). */

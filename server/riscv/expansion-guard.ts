@@ -45,6 +45,11 @@ function scan(file: string, text: string): Scan {
   return s;
 }
 
+/** Forgets the remembered scans (tests compare against a from-scratch analysis). */
+export function clearExpansionScans(): void {
+  scans.clear();
+}
+
 /** A small evaluator for the count expressions found in practice; undefined when it cannot tell. */
 export function evaluateCount(text: string, names: ReadonlyMap<string, string>, depth = 0): bigint | undefined {
   if (depth > 8) return undefined;

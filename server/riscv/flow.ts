@@ -239,7 +239,12 @@ export function buildFlow(unit: FileUnit): FlowUnit {
  * expression object (the assembler's line cache hands unchanged lines the same expressions);
  * undefined when it names none. Sets are never mutated once made.
  */
-const immSymbols = new WeakMap<Expr, ReadonlySet<string> | null>();
+let immSymbols = new WeakMap<Expr, ReadonlySet<string> | null>();
+
+/** Forgets the shared immediate symbol sets (tests compare against a from-scratch analysis). */
+export function clearFlowMemo(): void {
+  immSymbols = new WeakMap();
+}
 function symbolsOfImm(e: Expr): ReadonlySet<string> | undefined {
   let s = immSymbols.get(e);
   if (s === undefined) {

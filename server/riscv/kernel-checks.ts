@@ -24,6 +24,7 @@ const TRANSLATION_ROOTS: { csr: number; rule: KernelRuleId; fence: string }[] = 
   { csr: CSR.hgatp, rule: 'hgatp-fence', fence: 'hfence.gvma' },
 ];
 const FENCES = new Set(['sfence.vma', 'hfence.vvma', 'hfence.gvma']);
+const TRAPS_AND_RETURNS = new Set(['mret', 'sret', 'ecall', 'ebreak']);
 const MEMORY_FORMATS = new Set(['LOAD', 'STORE', 'AMO', 'LR', 'HLV', 'HSV']);
 const MPP = 3n << 11n;
 const SPP = 1n << 8n;
@@ -34,7 +35,7 @@ const where = (i: FlowInsn): string => `line ${line(i)}`;
 /** Instructions that rely on the current translation: memory accesses and control transfers. */
 function reliesOnTranslation(i: FlowInsn): boolean {
   const f = i.mi.def.format;
-  return MEMORY_FORMATS.has(f) || f === 'B' || f === 'J' || f === 'JALR' || ['mret', 'sret', 'ecall', 'ebreak'].includes(i.name);
+  return MEMORY_FORMATS.has(f) || f === 'B' || f === 'J' || f === 'JALR' || TRAPS_AND_RETURNS.has(i.name);
 }
 
 export interface KernelCheckInput {
@@ -155,8 +156,7 @@ function linkFacts(flows: FlowUnit[]): LinkFacts {
       for (const sec of flow.sections) {
         for (const insn of sec.insns) {
           if (insn.mi.def.format !== 'STORE') continue;
-          const base = insn.before.symbols[insn.mi.rs1 ?? 0];
-          if (!base || ![...base].some((s) => facts.pageTables.has(s))) continue;
+          if (firstIn(insn.before.symbols[insn.mi.rs1 ?? 0], facts.pageTables) === undefined) continue;
           for (const s of insn.before.symbols[insn.mi.rs2 ?? 0] ?? []) facts.pageTables.add(s);
         }
       }
@@ -164,6 +164,12 @@ function linkFacts(flows: FlowUnit[]): LinkFacts {
     if (facts.pageTables.size === before) break;
   }
   return facts;
+}
+
+/** The first of `names` (in their order) that `among` holds; no copy of either set. */
+function firstIn(names: ReadonlySet<string> | undefined, among: ReadonlySet<string>): string | undefined {
+  if (names) for (const n of names) if (among.has(n)) return n;
+  return undefined;
 }
 
 function collect(e: Expr, into: Set<string>): void {
@@ -248,8 +254,7 @@ function xretDiagnostic(xret: FlowInsn, field: string, related: RelatedInformati
 // ---- stores to page tables --------------------------------------------------------------------
 
 function pageTableStore(sec: FlowSection, store: FlowInsn, facts: LinkFacts): { diagnostic: Diagnostic; exit: number } | undefined {
-  const base = store.before.symbols[store.mi.rs1 ?? 0];
-  const table = base ? [...base].find((s) => facts.pageTables.has(s)) : undefined;
+  const table = firstIn(store.before.symbols[store.mi.rs1 ?? 0], facts.pageTables);
   if (!table) return undefined;
   const seen = new Set<number>();
   const work = [store.index];
