@@ -28,17 +28,29 @@ function timed<T>(f: () => T): { value: T; cpu: number; wall: number } {
   return { value, cpu: (used.user + used.system) / 1000, wall };
 }
 
-/** Times quickDiagnostics after an edit of one line (a new version each time). */
-function diagnosticsAfterEdits(text: string, edits: number): { times: number[]; walls: number[]; count: number } {
+/**
+ * How an edit changes the file: `insert` adds a line somewhere (every line below it moves, so the
+ * assembler's line cache re-places half the file), `in-place` rewrites one line's operand as a
+ * user typing a number does (bench/lsp.ts's guest edit; nothing moves).
+ */
+type EditKind = 'insert' | 'in-place';
+
+/** Times quickDiagnostics after each of `edits` one-line edits (a new version each time). */
+function diagnosticsAfterEdits(text: string, edits: number, kind: EditKind): { times: number[]; walls: number[]; count: number } {
   const ws = new MemoryWorkspace({ '/w/big.S': text });
   let doc = ws.doc('/w/big.S');
   L.quickDiagnostics(doc, ws.ctx); // warm-up (JIT, caches of other files)
+  const typed = text.split('\n').indexOf('  li a0, 16');
   const times: number[] = [];
   const walls: number[] = [];
   let count = 0;
   for (let i = 0; i < edits; i++) {
     const line = 10 + ((i * 7919) % (doc.lineCount - 20));
-    doc = TextDocument.update(doc, [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: i % 2 ? '  nop\n' : '  addi a0, a0, 1\n' }], doc.version + 1);
+    const edit =
+      kind === 'insert'
+        ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: i % 2 ? '  nop\n' : '  addi a0, a0, 1\n' }
+        : { range: { start: { line: typed, character: 0 }, end: { line: typed, character: 100 } }, text: `  li a0, ${17 + i}` };
+    doc = TextDocument.update(doc, [edit], doc.version + 1);
     ws.files.set('/w/big.S', doc.getText());
     ws.generation++;
     const current = doc;
@@ -53,15 +65,18 @@ function diagnosticsAfterEdits(text: string, edits: number): { times: number[]; 
 describe('riscv-guest speed', function () {
   this.timeout(120_000);
 
-  it('5,000-line file: quickDiagnostics after each edit (p50/p99 over 60 edits)', () => {
-    const { times, walls, count } = diagnosticsAfterEdits(bigGuestFile(5000), 60);
-    const p50 = percentile(times, 50);
-    const p99 = percentile(times, 99);
-    console.log(`      5,000 lines: quickDiagnostics CPU p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; wall p50 ${percentile(walls, 50).toFixed(1)} ms, p99 ${percentile(walls, 99).toFixed(1)} ms`);
-    expect(count).to.equal(0);
-    // Generous: the budget is 50 ms; GC and a busy machine inflate single samples.
-    expect(p50).to.be.below(150);
-  });
+  for (const [kind, edits] of [['insert', 200], ['in-place', 100]] as const) {
+    it(`5,000-line file: quickDiagnostics after each ${kind} edit (p50/p99 over ${edits} edits)`, () => {
+      const { times, walls, count } = diagnosticsAfterEdits(bigGuestFile(5000), edits, kind);
+      const f = (xs: number[], p: number): string => percentile(xs, p).toFixed(1);
+      console.log(`      5,000 lines, ${edits} ${kind} edits: quickDiagnostics CPU p50 ${f(times, 50)} ms, p99 ${f(times, 99)} ms; wall p50 ${f(walls, 50)} ms, p99 ${f(walls, 99)} ms`);
+      expect(count).to.equal(0);
+      // Generous: the issue's budget is a 50 ms p99; GC and a busy shared machine inflate samples,
+      // so only gross regressions fail here and the figures are printed.
+      expect(percentile(times, 50)).to.be.below(150);
+      expect(percentile(times, 99)).to.be.below(1000);
+    });
+  }
 
   it('50,000-line file: diagnostics under ~1 s, then hover in tens of ms', () => {
     const text = bigGuestFile(50_000);
