@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Machine } from '../../simulator/machine';
 import type { Hypervisor } from '../../simulator/hypervisor';
-import { PageTracker, captureFields } from '../../simulator/snapshot';
+import { captureFields, hashRam } from '../../simulator/snapshot';
 import { canonical } from '../../simulator/snapshot/fields';
 
 /** Hart fields that are run-control scratch or statistics, not architecture. */
@@ -50,14 +50,6 @@ export function archHash(machine: Machine, hypervisor?: Hypervisor): string {
     events: events.items.map((e) => [e.time, e.label]),
     hypervisor: hypervisor?.captureState(),
   }));
-  const t = PageTracker.of(machine.bus.ram);
-  const buf = new Uint32Array(2 * 1024);
-  let k = 0;
-  for (let p = 0; p < t.pages; p++) {
-    const [a, b] = t.pageHash(p);
-    buf[k++] = a; buf[k++] = b;
-    if (k === buf.length) { h.update(buf); k = 0; }
-  }
-  if (k > 0) h.update(buf.subarray(0, k));
+  hashRam(h, machine);
   return h.digest('hex');
 }

@@ -26,7 +26,7 @@
  * Restoring snapshot k drops the snapshots taken after it (their RAM layers describe a future that
  * was abandoned); snapshot k itself and the older ones stay valid. Loading an image voids all.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Machine } from '../machine';
 import type { Hart } from '../riscv/hart/hart';
 import { PAGE_SHIFT, PF_CODE, PF_RESV } from '../machine/bus';
@@ -307,6 +307,12 @@ export function stateHash(m: Machine): string {
     machine: st.machine, bus: st.bus, harts, devices: st.devices,
     events: { seq: st.events.seq, items: st.events.items.map((e) => [e.time, e.seq, e.label]) },
   }));
+  hashRam(h, m);
+  return h.digest('hex');
+}
+
+/** Feeds every RAM page's content hash (kept up to date by the page tracker) into `h`. */
+export function hashRam(h: Hash, m: Machine): void {
   const t = PageTracker.of(m.bus.ram);
   const buf = new Uint32Array(2 * 1024);
   let k = 0;
@@ -316,5 +322,4 @@ export function stateHash(m: Machine): string {
     if (k === buf.length) { h.update(buf); k = 0; }
   }
   if (k > 0) h.update(buf.subarray(0, k));
-  return h.digest('hex');
 }
