@@ -145,6 +145,11 @@ function targetOf(mi: MachineInstr): string | undefined {
 }
 
 const EMPTY: RegFacts = { symbols: [], constants: [] };
+/**
+ * Placeholder successor/predecessor list while a section's flow is being built; buildFlow
+ * replaces it in every instruction before returning. Frozen, so a missed replacement fails loudly.
+ */
+const UNLINKED: number[] = Object.freeze([]) as unknown as number[];
 
 /**
  * Labels by section and offset, from one pass over the unit's symbols (not one pass per
@@ -189,7 +194,7 @@ export function buildFlow(unit: FileUnit): FlowUnit {
         const mi = instrs[k];
         const offset = item.offset + 4 * k;
         byOffset.set(offset, insns.length);
-        insns.push({ index: insns.length, offset, mi, name: mi.def.name, range, next: [], prev: [], before: EMPTY });
+        insns.push({ index: insns.length, offset, mi, name: mi.def.name, range, next: UNLINKED, prev: UNLINKED, before: EMPTY, exit: undefined });
       }
     }
     if (!insns.length) continue;
@@ -205,29 +210,40 @@ export function buildFlow(unit: FileUnit): FlowUnit {
     }
     const last = insns.length - 1;
     for (const insn of insns) {
-      const { mi, name } = insn;
+      const { mi, name, index } = insn;
       const format = mi.def.format;
-      // Whether the instruction falls through (to the next one, or off the end of the section).
-      let falls = false;
-      if (name === 'mret' || name === 'sret') insn.exit = 'return';
-      else if (format === 'B' || (name === 'jal' && mi.rd === 0)) {
-        falls = format === 'B';
-        if (falls) {
-          if (insn.index < last) insn.next.push(insn.index + 1);
-          else insn.exit = 'end';
-        }
+      // Successor lists are made at their final length: a push onto an empty array reserves
+      // room for 17 elements, which for every instruction of a big file was most of this
+      // function's garbage.
+      const fall = index < last ? index + 1 : undefined;
+      if (name === 'mret' || name === 'sret') {
+        insn.exit = 'return';
+        insn.next = [];
+      } else if (format === 'B' || (name === 'jal' && mi.rd === 0)) {
+        const branch = format === 'B';
+        if (branch && fall === undefined) insn.exit = 'end';
         const t = targetIndex(mi, unit, chunk.name, byOffset);
-        if (t !== undefined) insn.next.push(t);
-        else insn.exit = 'jump-away';
-        falls = false;
-      } else if (name === 'jalr' && mi.rd === 0) insn.exit = mi.rs1 === RA ? 'return' : 'jump-away';
-      else falls = true;
-      if (falls) {
-        if (insn.index < last) insn.next.push(insn.index + 1);
-        else insn.exit = 'end';
+        if (t === undefined) insn.exit = 'jump-away';
+        const falls = branch && fall !== undefined;
+        insn.next = falls ? (t === undefined ? [fall] : [fall, t]) : t === undefined ? [] : [t];
+      } else if (name === 'jalr' && mi.rd === 0) {
+        insn.exit = mi.rs1 === RA ? 'return' : 'jump-away';
+        insn.next = [];
+      } else if (fall !== undefined) insn.next = [fall];
+      else {
+        insn.exit = 'end';
+        insn.next = [];
       }
     }
-    for (const insn of insns) for (const n of insn.next) insns[n].prev.push(insn.index);
+    for (const insn of insns) {
+      for (const n of insn.next) {
+        const to = insns[n];
+        if (to.prev === UNLINKED) to.prev = [insn.index];
+        else to.prev.push(insn.index);
+      }
+    }
+    // Every instruction owns its lists; none keeps the shared placeholder.
+    for (const insn of insns) if (insn.prev === UNLINKED) insn.prev = [];
     analyseRegisters(insns, unit);
     sections.push({ name: chunk.name, insns, labels });
   }
