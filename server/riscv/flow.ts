@@ -271,13 +271,13 @@ function symbolsOfImm(e: Expr): ReadonlySet<string> | undefined {
   return s ?? undefined;
 }
 
-function union(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> | undefined {
-  let first: ReadonlySet<string> | undefined;
-  let count = 0;
-  for (const s of sets) if (s) { first ??= s; count++; }
-  if (count <= 1) return first;
+/** The union of up to three sets, in their order; one of them itself when only it is given. */
+function union(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined, c: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
+  if (!b && !c) return a;
+  if (!a && !c) return b;
+  if (!a && !b) return c;
   const out = new Set<string>();
-  for (const s of sets) if (s) for (const n of s) out.add(n);
+  for (const s of [a, b, c]) if (s) for (const n of s) out.add(n);
   return out;
 }
 
@@ -285,21 +285,25 @@ function union(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> |
 function analyseRegisters(insns: FlowInsn[], unit: FileUnit): void {
   let symbols: (ReadonlySet<string> | undefined)[] = [];
   let constants: (bigint | undefined)[] = [];
+  /** The record last taken, while no register has changed since (runs of stores share one). */
+  let snapshot: RegFacts | undefined;
   for (const insn of insns) {
     constants[0] = 0n;
     symbols[0] = undefined;
     const { mi } = insn;
     const fmt = mi.def.format;
     // Only CSR accesses and stores are asked about; other instructions share an empty record.
-    if (fmt === 'STORE' || fmt === 'CSR' || fmt === 'CSRI') insn.before = { symbols: symbols.slice(), constants: constants.slice() };
+    if (fmt === 'STORE' || fmt === 'CSR' || fmt === 'CSRI') insn.before = snapshot ??= { symbols: symbols.slice(), constants: constants.slice() };
     const name = insn.name;
     const jump = name === 'jal' || name === 'jalr';
     if ((jump && mi.rd === 0) || name === 'mret' || name === 'sret') {
+      snapshot = undefined;
       symbols = [];
       constants = [];
       continue;
     }
     if (jump) {
+      snapshot = undefined;
       for (const r of CALLER_SAVED) {
         symbols[r] = undefined;
         constants[r] = undefined;
@@ -308,6 +312,7 @@ function analyseRegisters(insns: FlowInsn[], unit: FileUnit): void {
     }
     const rd = writtenRegister(mi);
     if (rd === undefined || rd === 0) continue;
+    snapshot = undefined;
     if (fmt === 'LOAD' || fmt === 'AMO' || fmt === 'LR' || fmt === 'HLV' || fmt === 'CSR' || fmt === 'CSRI') {
       symbols[rd] = undefined;
       constants[rd] = undefined;
@@ -320,7 +325,7 @@ function analyseRegisters(insns: FlowInsn[], unit: FileUnit): void {
     const a = mi.rs1 !== undefined ? constants[mi.rs1] : undefined;
     const b = mi.rs2 !== undefined ? constants[mi.rs2] : undefined;
     constants[rd] = fmt === 'U' && name === 'auipc' ? undefined : constResult(mi, a, b, immConst(mi, unit));
-    symbols[rd] = union([fromImm, s1, s2]);
+    symbols[rd] = union(fromImm, s1, s2);
   }
 }
 
