@@ -81,6 +81,8 @@ function compute(doc: TextDocument, ctx: LanguageContext): Analysis {
     builds.push({ build, flows });
     found.push(...build.diagnostics.filter((d) => d.range.file === path));
     found.push(...targetChecks(flows, path, context));
+    // Kernel checks stay with the quick diagnostics: they are a few ms of a keystroke's
+    // analysis, the assembler most of it (docs/kernel-checks.md, "When they run").
     found.push(...kernelChecks({ flows, file: path, enabled }));
   }
   // The same problem seen from several links is reported once.
