@@ -1,25 +1,7 @@
-/**
- * Conversions between the language cores' 1-based `SourceRange` (end column exclusive) and LSP's
- * 0-based ranges. Columns are UTF-16 offsets on both sides (the lexers index JavaScript strings).
- */
-import type { Position, Range } from 'vscode-languageserver';
-import type { SourceRange } from '../../simulator/diagnostics';
+/** Range helpers of the hcb language; the core conversions are shared by every language (../ranges). */
+import type { Range } from 'vscode-languageserver';
 
-export function toRange(r: SourceRange): Range {
-  return {
-    start: { line: Math.max(0, r.line - 1), character: Math.max(0, r.column - 1) },
-    end: { line: Math.max(0, r.endLine - 1), character: Math.max(0, r.endColumn - 1) },
-  };
-}
-
-export function contains(r: SourceRange, p: Position): boolean {
-  const line = p.line + 1;
-  const col = p.character + 1;
-  if (line < r.line || line > r.endLine) return false;
-  if (line === r.line && col < r.column) return false;
-  if (line === r.endLine && col > r.endColumn) return false;
-  return true;
-}
+export { contains, toRange } from '../ranges';
 
 export function lineRange(line: number, text: string): Range {
   return { start: { line, character: 0 }, end: { line, character: text.length } };
