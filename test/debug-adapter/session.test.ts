@@ -10,6 +10,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { EXAMPLES, FIXTURES, adapterBundle, archHash, evalText, evalValue, failure, launch, lineOf, startClient, stopAfter, topFrame, waitOutput } from './support';
 
 const LOOP = path.join(FIXTURES, 'loop.S');
+const SPIN = path.join(FIXTURES, 'spin.S');
 const ILLEGAL = path.join(FIXTURES, 'illegal.S');
 const HELLO = path.join(EXAMPLES, 'hello/hello.hlab.json');
 
@@ -423,7 +424,7 @@ describe('debug adapter over DAP', function () {
 
   describe('running', () => {
     it('announces state changes a few times a second while running and on the stop', async () => {
-      await launch(dc, { program: LOOP, stopOnEntry: true });
+      await launch(dc, { program: SPIN, stopOnEntry: true });
       const seen: string[] = [];
       dc.on('hyperlab/stateChanged', (e: DebugProtocol.Event) => seen.push((e.body as { reason: string }).reason));
       await dc.continueRequest({ threadId: 1 });

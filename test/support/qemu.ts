@@ -59,8 +59,12 @@ export function runQemu(elf: string, options: QemuOptions = {}): Promise<QemuRun
     });
     child.on('close', (status) => {
       clearTimeout(timer);
+      child.stdin.destroy();
       resolve({ status, timedOut, seconds: Number(process.hrtime.bigint() - t0) / 1e9, out, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    // The input stays open until QEMU exits: an end-of-file on stdio can close QEMU's serial
+    // backend before the guest has taken the bytes, and the program then waits for them forever.
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(options.input ?? '');
   });
 }
