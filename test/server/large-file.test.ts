@@ -69,7 +69,7 @@ describe('language server: a 50,000-line guest file', function () {
       await new Promise((r) => setTimeout(r, 20));
     }
     console.log(`      while typing: hover on another document median ${median(otherTimes).toFixed(1)} ms, max ${Math.max(...otherTimes).toFixed(1)} ms`);
-    assert.ok(median(otherTimes) < 100, `median ${median(otherTimes)} ms`);
+    assert.ok(median(otherTimes) < 250, `median ${median(otherTimes)} ms`);
     const last = client.version(bigUri);
     // the last edit breaks the file: its diagnostics must be the last version's, at that line
     const v = await client.change(bigUri, [{ range: { start: { line: target, character: 2 }, end: { line: target, character: 4 } }, text: 'lx' }]);
