@@ -51,5 +51,35 @@
     return svg;
   }
 
-  window.hyperlabScene = { renderScene };
+  /**
+   * What both panels share with their extension side: draw each 'scene' message, show 'error'
+   * messages in the status line, hand other messages to `onMessage`, and report the picture's
+   * width (the extension lays the picture out for it) now, on resizes, then say 'ready'.
+   */
+  function connectPanel(vscode, parts, onMessage) {
+    const { status, picture, details } = parts;
+    window.addEventListener('message', (ev) => {
+      const m = ev.data;
+      if (m.type === 'scene') {
+        status.textContent = m.status;
+        status.classList.remove('error');
+        renderScene(picture, details, m.scene);
+      } else if (m.type === 'error') {
+        status.textContent = m.message;
+        status.classList.add('error');
+      } else if (onMessage) {
+        onMessage(m);
+      }
+    });
+    let resizeTimer;
+    const reportWidth = () => vscode.postMessage({ type: 'resize', width: picture.clientWidth || document.body.clientWidth });
+    window.addEventListener('resize', () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(reportWidth, 150);
+    });
+    reportWidth();
+    vscode.postMessage({ type: 'ready' });
+  }
+
+  window.hyperlabScene = { renderScene, connectPanel };
 })();

@@ -32,24 +32,5 @@
     zoom(ev.deltaY < 0 ? 1.5 : 1 / 1.5, (ev.clientX - box.left) / Math.max(1, box.width));
   }, { passive: false });
 
-  window.addEventListener('message', (ev) => {
-    const m = ev.data;
-    if (m.type === 'scene') {
-      status.textContent = m.status;
-      status.classList.remove('error');
-      window.hyperlabScene.renderScene(picture, details, m.scene);
-    } else if (m.type === 'error') {
-      status.textContent = m.message;
-      status.classList.add('error');
-    }
-  });
-  // The extension lays the timeline out for the panel's width: report it, and again on resizes.
-  let resizeTimer;
-  const reportWidth = () => vscode.postMessage({ type: 'resize', width: picture.clientWidth || document.body.clientWidth });
-  window.addEventListener('resize', () => {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(reportWidth, 150);
-  });
-  reportWidth();
-  vscode.postMessage({ type: 'ready' });
+  window.hyperlabScene.connectPanel(vscode, { status, picture, details });
 })();

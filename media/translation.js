@@ -17,8 +17,7 @@
     vscode.postMessage({ type: 'translate', address: address.value, threadId, access: access.value });
   });
 
-  window.addEventListener('message', (ev) => {
-    const m = ev.data;
+  window.hyperlabScene.connectPanel(vscode, { status, picture, details }, (m) => {
     if (m.type === 'choices') {
       vcpu.replaceChildren(...m.vcpus.map((c) => {
         const o = document.createElement('option');
@@ -29,22 +28,6 @@
       }));
       if (document.activeElement !== address) address.value = m.address;
       access.value = m.access;
-    } else if (m.type === 'scene') {
-      status.textContent = m.status;
-      status.classList.remove('error');
-      window.hyperlabScene.renderScene(picture, details, m.scene);
-    } else if (m.type === 'error') {
-      status.textContent = m.message;
-      status.classList.add('error');
     }
   });
-  // The extension fits the diagram's columns to the panel: report its width, and on resizes.
-  let resizeTimer;
-  const reportWidth = () => vscode.postMessage({ type: 'resize', width: picture.clientWidth || document.body.clientWidth });
-  window.addEventListener('resize', () => {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(reportWidth, 150);
-  });
-  reportWidth();
-  vscode.postMessage({ type: 'ready' });
 })();
