@@ -5,22 +5,8 @@ import type { Insn } from '../../simulator/ebpf/isa';
 import type { CompilerFacts } from '../../simulator/ebpf/vm/facts';
 import { Memory, RuntimeCheckError } from '../../simulator/ebpf/vm/memory';
 import { Vm, type VmOptions } from '../../simulator/ebpf/vm/vm';
+import { ALU_CODES, JMP_CODES, MEM_BYTES, SIZES, rng } from './support';
 
-/** xorshift32: reproducible random programs. */
-function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n: number): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) % n;
-  };
-}
-
-const ALU_CODES = [I.BPF_ADD, I.BPF_SUB, I.BPF_MUL, I.BPF_DIV, I.BPF_OR, I.BPF_AND, I.BPF_LSH, I.BPF_RSH, I.BPF_NEG, I.BPF_MOD, I.BPF_XOR, I.BPF_MOV, I.BPF_ARSH];
-const JMP_CODES = [I.BPF_JEQ, I.BPF_JGT, I.BPF_JGE, I.BPF_JSET, I.BPF_JNE, I.BPF_JSGT, I.BPF_JSGE, I.BPF_JLT, I.BPF_JLE, I.BPF_JSLT, I.BPF_JSLE];
-const SIZES = [I.BPF_B, I.BPF_H, I.BPF_W, I.BPF_DW];
-const MEM_BYTES = 64;
 
 interface Generated {
   insns: Insn[];

@@ -8,23 +8,8 @@ import type { Insn } from '../../simulator/ebpf/isa';
 import { Memory, RuntimeCheckError } from '../../simulator/ebpf/vm/memory';
 import { Stepper } from '../../simulator/ebpf/vm/stepper';
 import { Vm } from '../../simulator/ebpf/vm/vm';
-import { bpfConformanceDir } from './support';
+import { ALU_CODES, JMP_CODES, MEM_BYTES, SIZES, bpfConformanceDir, rng } from './support';
 
-/** xorshift32: reproducible random programs. */
-function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n: number): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) % n;
-  };
-}
-
-const ALU = [I.BPF_ADD, I.BPF_SUB, I.BPF_MUL, I.BPF_DIV, I.BPF_OR, I.BPF_AND, I.BPF_LSH, I.BPF_RSH, I.BPF_NEG, I.BPF_MOD, I.BPF_XOR, I.BPF_MOV, I.BPF_ARSH];
-const JMP = [I.BPF_JEQ, I.BPF_JGT, I.BPF_JGE, I.BPF_JSET, I.BPF_JNE, I.BPF_JSGT, I.BPF_JSGE, I.BPF_JLT, I.BPF_JLE, I.BPF_JSLT, I.BPF_JSLE];
-const SIZES = [I.BPF_B, I.BPF_H, I.BPF_W, I.BPF_DW];
-const MEM_BYTES = 64;
 
 /**
  * A random program with what the stepper must get right beyond straight-line code: a loop, forward
@@ -40,7 +25,7 @@ function generate(r: (n: number) => number): Insn[] {
       const kind = r(12);
       const dst = r(regs);
       if (kind < 6) {
-        const code = ALU[r(ALU.length)];
+        const code = ALU_CODES[r(ALU_CODES.length)];
         const x = code !== I.BPF_NEG && r(2) === 0;
         insns.push(I.insn((r(3) === 0 ? I.BPF_ALU : I.BPF_ALU64) | code | (x ? I.BPF_X : I.BPF_K), dst, r(10), 0, imm()));
       } else if (kind < 10) {
@@ -62,7 +47,7 @@ function generate(r: (n: number) => number): Insn[] {
   for (let k = 0; k < 9; k++) insns.push({ ...I.insn(I.OPCODE_LDDW, k), imm: r(2 ** 31) - 2 ** 30, imm2: r(4) === 0 ? 0 : r(2 ** 31) - 2 ** 30 });
   straight(4 + r(6), 9);
   const fwd = insns.length;
-  insns.push(I.insn(I.BPF_JMP | JMP[r(JMP.length)] | I.BPF_K, r(8), 0, 0, imm())); // fixed below: skip a little
+  insns.push(I.insn(I.BPF_JMP | JMP_CODES[r(JMP_CODES.length)] | I.BPF_K, r(8), 0, 0, imm())); // fixed below: skip a little
   straight(2 + r(4), 9);
   insns.push(I.insn(I.BPF_ALU64 | I.BPF_MOV | I.BPF_K, 8, 0, 0, 1 + r(5)));
   const header = insns.length;
