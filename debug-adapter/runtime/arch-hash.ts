@@ -26,7 +26,7 @@ const MMU_NOISE = ['rt', 'ra', 'rs', 'wt', 'wa', 'ws', 'ft', 'fa', 'fs', 'geomet
 /** TLB fields: replacement stamps and statistics (the entries themselves are state). */
 const TLB_NOISE = ['stamp', 'clock', 'evictions', 'fills', 'fifo', 'rng'];
 /** Machine fields: configuration, budgets, slice cursors, clock/mark pairs (hashed as hart times). */
-const MACHINE_NOISE = ['costs', 'ramBase', 'ramSize', 'cpi', 'cyclesPerTick', 'quantum', 'firmware', 'remaining', 'current', 'sliceOpen', 'sliceHart', 'clocks', 'marks', 'extra', 'stopRequest', 'tohostHit'];
+const MACHINE_NOISE = ['costs', 'ramBase', 'ramSize', 'cpi', 'cyclesPerTick', 'quantum', 'firmware', 'remaining', 'current', 'sliceOpen', 'sliceHart', 'clocks', 'marks', 'extra', 'stopRequest', 'tohostHit', 'holds', 'heldIdleSince'];
 
 /** Hex digest of the architectural state of `machine` (and of `hypervisor` when given). */
 export function archHash(machine: Machine, hypervisor?: Hypervisor): string {

@@ -41,6 +41,24 @@
  *   itself faults); the message says "hart N is stuck in a trap loop: <cause> at <pc> repeating".
  * - 'limit': maxInstructions retired.
  * - 'halt': every hart waits (wfi, HSM stopped or suspended) and no event is queued.
+ * - 'held': the harts a debugger does not hold (see below) all wait and nothing wakes them: no
+ *   event is queued, or the next one lies more than HELD_IDLE_HORIZON cycles after they began
+ *   waiting. Not an end: releasing the holds (or an event, once time can move) lets them go on.
+ *
+ * Holds (a debugger running one thread alone: `hold`, `held`)
+ * - A held hart is skipped by the scheduler exactly like a hart that cannot run: it retires
+ *   nothing, its wfi/suspension is not ended (interrupts for it stay pending in mip, events for it
+ *   fire at their time), and HSM calls reach it as usual. Its clock stands still, like a waiting
+ *   hart's; when released it goes on at the machine's time (runHart moves a lagging clock to the
+ *   slice start), as a hart woken from wfi does.
+ * - The hold set is machine state (a data field, so snapshots capture and restore it) but no
+ *   program can see or change it; only `hold` does, between runs. The same holds set at the same
+ *   points of a run give the same run.
+ * - When every unheld hart waits, time still moves to the next event (a timer may wake the one
+ *   being stepped), but only up to HELD_IDLE_HORIZON cycles after the wait began (remembered in
+ *   the machine, so stopping there and running again changes nothing and returns 'held' at once):
+ *   events that keep re-arming themselves for held harts (a hypervisor's timeslice) would
+ *   otherwise move time forever.
  */
 import type { Image } from '../riscv/image';
 import { findSymbol } from '../riscv/image';
@@ -102,7 +120,8 @@ export interface MachineConfig {
 const HTIF_CONSOLE_PUTCHAR = 0x0101n; // device 1 (console), command 1 (write a character)
 
 /** 'debug': a debugger asked for the stop (breakpoint, pause) through requestStop. */
-export type StopReason = 'pass' | 'fail' | 'trap' | 'limit' | 'halt' | 'reset' | 'debug';
+/** 'held': every hart the debugger does not hold waits and nothing wakes it (see the file comment). */
+export type StopReason = 'pass' | 'fail' | 'trap' | 'limit' | 'halt' | 'reset' | 'debug' | 'held';
 
 export interface RunResult {
   reason: StopReason;
@@ -121,6 +140,11 @@ const hex = (v: bigint): string => `0x${v.toString(16)}`;
 const DEFAULT_QUANTUM = 10_000;
 /** Slice length of a single-hart machine (the quantum only matters between harts). */
 const SINGLE_HART_QUANTUM = 1 << 20;
+/**
+ * How long (cycles: 1 s at the nominal 1 GHz) the unheld harts may wait for an event while others
+ * are held before run() stops with 'held'.
+ */
+export const HELD_IDLE_HORIZON = 1_000_000_000;
 
 interface StopRequest { reason: StopReason; failCode?: number; message: string }
 
@@ -177,6 +201,10 @@ export class Machine {
   private readonly suspensions: (Suspension | undefined)[];
   private remaining = 0;
   private stopRequest: StopRequest | undefined;
+  /** 1 for each hart the debugger holds (a typed array: data, so snapshots hold it). */
+  private readonly holds: Uint8Array;
+  /** Machine time at which every unheld hart began waiting while others were held, or -1. */
+  private heldIdleSince = -1;
 
   constructor(config: MachineConfig = {}) {
     this.ramBase = config.ramBase ?? 0x80000000n;
@@ -211,6 +239,7 @@ export class Machine {
     this.extra = new Array<number>(n).fill(0);
     this.sbiTimers = new Array<EventId | undefined>(n).fill(undefined);
     this.suspensions = new Array<Suspension | undefined>(n).fill(undefined);
+    this.holds = new Uint8Array(n);
 
     this.platform = {
       hartCount: n,
@@ -287,6 +316,9 @@ export class Machine {
     this.sbiTimers.fill(undefined);
     this.suspensions.fill(undefined);
     this.stopRequest = undefined;
+    // A new program starts with every hart free.
+    this.holds.fill(0);
+    this.heldIdleSince = -1;
     for (const h of this.harts) { h.irqLines = 0; h.reset(Number(entry)); }
     this.clint?.reset();
     this.uart?.reset();
@@ -504,8 +536,39 @@ export class Machine {
     this.harts[i].brk = true;
   }
 
+  // ---------------------------------------------------------------- debugger holds ----------
+  /**
+   * Holds exactly the harts in `harts` (the others are released): the scheduler skips a held hart
+   * as one that cannot run. Between runs only. See "Holds" in the file comment.
+   */
+  hold(harts: Iterable<number>): void {
+    if (this.current >= 0) throw new Error('holds change only between runs');
+    const next = new Uint8Array(this.harts.length);
+    for (const i of harts) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.harts.length) throw new RangeError(`cannot hold hart ${i}: the machine has harts 0..${this.harts.length - 1}`);
+      next[i] = 1;
+    }
+    if (next.every((v, i) => v === this.holds[i])) return;
+    this.holds.set(next);
+    this.heldIdleSince = -1;
+  }
+
+  /** The harts held now (a copy). */
+  get held(): ReadonlySet<number> {
+    const out = new Set<number>();
+    this.holds.forEach((v, i) => { if (v !== 0) out.add(i); });
+    return out;
+  }
+
+  /** Is hart i held by the debugger? */
+  isHeld(i: number): boolean { return this.holds[i] === 1; }
+
+  private anyHeld(): boolean { return this.holds.includes(1); }
+
   /** Can hart i run now? Wakes wfi/suspended harts that have a pending, enabled interrupt. */
   private runnable(i: number): boolean {
+    // Held: not woken either (a pending interrupt stays pending until the hold ends).
+    if (this.holds[i] !== 0) return false;
     const h = this.harts[i];
     const s = this.hsm[i];
     if (s !== HsmState.Started && s !== HsmState.Suspended) return false;
@@ -555,13 +618,17 @@ export class Machine {
         for (let i = 0; i < n; i++) if (this.runnable(i)) { any = true; break; }
         if (!any) {
           const t = this.events.nextTime();
-          if (t === Number.POSITIVE_INFINITY) {
+          if (this.anyHeld()) {
+            if (this.heldIdleSince < 0) this.heldIdleSince = this.now;
+            if (t === Number.POSITIVE_INFINITY || t - this.heldIdleSince > HELD_IDLE_HORIZON) return this.heldStop(total, t);
+          } else if (t === Number.POSITIVE_INFINITY) {
             const h = this.harts[0];
             return { reason: 'halt', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `all harts wait (wfi, stopped or suspended) and no event can wake them (hart 0 pc ${hex(h.getPc())})` };
           }
           this.now = t;
           continue;
         }
+        this.heldIdleSince = -1;
         if (this.remaining <= 0) break;
         // One hart has nothing to interleave with: long slices (only events end them) run faster.
         const q = n === 1 ? Math.max(this.quantum, SINGLE_HART_QUANTUM) : this.quantum;
@@ -621,6 +688,16 @@ export class Machine {
       this.current = -1;
     }
     return done;
+  }
+
+  /** Every unheld hart waits and nothing wakes one in time (see 'held' in the file comment). */
+  private heldStop(total: number, next: number): RunResult {
+    const held = [...this.held];
+    const free = this.harts.map((_, i) => i).filter((i) => this.holds[i] === 0);
+    const waits = free.map((i) => `hart ${i} ${this.hsm[i] === HsmState.Started ? `waits (wfi) at ${hex(this.harts[i].getPc())}` : `is ${HsmState[this.hsm[i]].toLowerCase()}`}`).join(', ');
+    const why = next === Number.POSITIVE_INFINITY ? 'no event is queued' : `the next event is ${next - this.heldIdleSince} cycles after the wait began (more than ${HELD_IDLE_HORIZON})`;
+    const h = this.harts[free[0] ?? 0];
+    return { reason: 'held', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `harts ${held.join(', ')} are held; ${waits || 'no hart is free'}, and ${why} to wake them` };
   }
 
   private requestedStop(h: Hart, total: number): RunResult {
