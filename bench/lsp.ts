@@ -24,6 +24,7 @@ import type { LanguageContext } from '../server/language';
 import { assemble } from '../simulator/ebpf/asm/assembler';
 import { verifyHcb } from '../simulator/ebpf/verifier/index';
 import { callback, guestFile } from '../test/server/support/generated';
+import { SERVER_NODE_OPTIONS } from '../protocol/server-launch';
 
 interface Stats {
   p50: number;
@@ -80,22 +81,24 @@ function serverPath(): string {
 
 const line = (text: string, k: number): string => text.split('\n')[k];
 
-export async function benchLsp(_argv: string[] = []): Promise<void> {
-  const child = spawn(process.execPath, [serverPath(), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** A server process over stdio: with HyperLab's launch options (as the extension starts it) or plain `node dist/server.js`. */
+async function startServer(nodeOptions: readonly string[]): Promise<BenchClient> {
+  const child = spawn(process.execPath, [...nodeOptions, serverPath(), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const client = new BenchClient(child);
-  const c = client.connection;
-  await c.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, workspaceFolders: null, capabilities: {} });
-  await c.sendNotification(InitializedNotification.type, {});
-  const ctx: LanguageContext = { files: { read: () => undefined, uris: () => [], generation: 0 }, settings: { kernelChecks: {}, inlayHints: false } };
-  console.log('Language server');
+  await client.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, workspaceFolders: null, capabilities: {} });
+  await client.connection.sendNotification(InitializedNotification.type, {});
+  return client;
+}
 
-  // ---- 5,000-line guest file -------------------------------------------------------------
+/** didChange -> diagnostics of that version, over 200 one-line edits of a 5,000-line guest file. */
+async function guestEdits(client: BenchClient): Promise<{ times: number[]; text: string }> {
+  const c = client.connection;
   const guestUri = 'file:///bench/kernel.S';
   let guest = guestFile(5000);
   await c.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: guestUri, languageId: 'riscv-guest', version: 1, text: guest } });
   await client.published(guestUri, 1, 1);
   const targetLine = guest.split('\n').findIndex((l) => l === '  li a0, 16');
-  const guestTimes: number[] = [];
+  const times: number[] = [];
   for (let v = 2; v <= 201; v++) {
     const text = `  li a0, ${16 + v}`;
     const old = line(guest, targetLine);
@@ -105,11 +108,22 @@ export async function benchLsp(_argv: string[] = []): Promise<void> {
       contentChanges: [{ range: { start: { line: targetLine, character: 0 }, end: { line: targetLine, character: old.length } }, text }],
     });
     await client.published(guestUri, v, 1);
-    guestTimes.push(performance.now() - t0);
+    times.push(performance.now() - t0);
     const lines = guest.split('\n');
     lines[targetLine] = text;
     guest = lines.join('\n');
   }
+  return { times, text: guest };
+}
+
+export async function benchLsp(_argv: string[] = []): Promise<void> {
+  const client = await startServer(SERVER_NODE_OPTIONS);
+  const c = client.connection;
+  const ctx: LanguageContext = { files: { read: () => undefined, uris: () => [], generation: 0 }, settings: { kernelChecks: {}, inlayHints: false } };
+  console.log(`Language server (launched as the extension does: node ${SERVER_NODE_OPTIONS.join(' ')} dist/server.js)`);
+
+  // ---- 5,000-line guest file -------------------------------------------------------------
+  const { times: guestTimes, text: guest } = await guestEdits(client);
   // the same edits in process: one document whose versions move on, as the server sees it
   const guestBase: number[] = [];
   for (let v = 1; v <= 100; v++) {
@@ -119,6 +133,11 @@ export async function benchLsp(_argv: string[] = []): Promise<void> {
     guestBase.push(performance.now() - t0);
   }
   report('5,000-line guest file, didChange -> diagnostics (riscv-guest)', stats(guestTimes), stats(guestBase), 50, 'in-process quick diagnostics');
+  // Another LSP client may start the server without HyperLab's options: show what it gets.
+  const plain = await startServer([]);
+  const { times: plainTimes } = await guestEdits(plain);
+  await plain.stop();
+  report('  the same, server started as plain node dist/server.js', stats(plainTimes), stats(guestTimes), 50, 'with the launch options');
 
   // ---- 1,000-instruction callback --------------------------------------------------------
   const cbUri = 'file:///bench/callback.hcb';

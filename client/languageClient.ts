@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { SERVER_NODE_OPTIONS } from '../protocol/server-launch';
 import { LanguageClient, Trace, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 export const SCENARIO_PATTERN = '**/*.hlab.json';
@@ -33,8 +34,8 @@ export function startLanguageClient(context: vscode.ExtensionContext, output: vs
     return { client: undefined, ready };
   }
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS, '--nolazy', '--inspect=6010'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

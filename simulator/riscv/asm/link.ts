@@ -9,11 +9,11 @@
  */
 import type { Diagnostic, SourceRange } from '../../diagnostics';
 import type { Image, ImageSection, ImageSymbol, SourceMapEntry } from '../image';
-import { EvalError, evaluate, lo12, hi20, type EvalEnv } from './eval';
-import { encodeMachine } from './machine';
+import { EvalError, evaluate, lo12, hi20, type EvalEnv, type Value } from './eval';
+import { encodeMachine, type FinalEnv, type MachineInstr } from './machine';
 import { isInternalSymbol } from './pass1';
 import type { Expr } from './syntax';
-import type { Chunk, FileUnit, SymDef } from './units';
+import type { Chunk, FileUnit, Item, SymDef } from './units';
 
 export interface LinkOptions {
   base: bigint;
@@ -29,6 +29,83 @@ interface Placed {
   unit: FileUnit;
   chunk: Chunk;
   address: bigint;
+}
+
+/**
+ * Encodings of instructions whose word depends on nothing but the instruction: no immediate, or a
+ * known value in a field that is not pc-relative. Pass one hands out the same instruction objects
+ * for unchanged lines (expansion-memo.ts), so a re-link encodes only what changed or moved.
+ */
+const fixedWords = new WeakMap<MachineInstr, number>();
+
+function isPositionFree(mi: MachineInstr): boolean {
+  const imm = mi.imm;
+  if (imm === undefined) return true;
+  if (imm.value === undefined) return false;
+  return imm.kind !== 'branch' && imm.kind !== 'jump' && imm.kind !== 'pcrelHi' && imm.kind !== 'pcrelLo';
+}
+
+/** What evaluation at link time asks of the link being made. */
+interface LinkSymbols {
+  lookup(unit: FileUnit, name: string, range: SourceRange): bigint;
+  /** The `%pcrel_hi` auipc at an address, for `%pcrel_lo(label)`. */
+  pcrelHiAt(auipc: bigint): { unit: FileUnit; target: Expr } | undefined;
+}
+
+/** Evaluation at one place of one unit; `at` moves it, so one object serves a whole link. */
+class Place implements EvalEnv {
+  constructor(
+    protected readonly symbols: LinkSymbols,
+    public unit: FileUnit,
+    public pc: bigint,
+  ) {}
+
+  at(unit: FileUnit, pc: bigint): this {
+    this.unit = unit;
+    this.pc = pc;
+    return this;
+  }
+
+  symbol(name: string, range: SourceRange): Value {
+    return { v: this.symbols.lookup(this.unit, name, range) };
+  }
+
+  dot(): Value {
+    return { v: this.pc };
+  }
+
+  pcrelHi(target: bigint): bigint {
+    return hi20(BigInt.asIntN(64, target - this.pc));
+  }
+
+  pcrelLo(auipc: bigint, range: SourceRange): bigint {
+    const hi = this.symbols.pcrelHiAt(auipc);
+    if (!hi) throw new EvalError(`%pcrel_lo must name the label of an auipc with %pcrel_hi; none at 0x${auipc.toString(16)}`, range);
+    const target = evaluate(hi.target, new Place(this.symbols, hi.unit, auipc)).v;
+    return lo12(BigInt.asIntN(64, target - auipc));
+  }
+}
+
+type Report = (range: SourceRange, message: string, code?: string, related?: Diagnostic['related']) => void;
+
+/** What encodeMachine needs: evaluation where the instruction is, and where to report. */
+class Encoder extends Place implements FinalEnv {
+  item: Item | undefined;
+
+  constructor(symbols: LinkSymbols, unit: FileUnit, pc: bigint, private readonly error: Report) {
+    super(symbols, unit, pc);
+  }
+
+  eval(e: Expr): bigint {
+    return evaluate(e, this).v;
+  }
+
+  report(range: SourceRange, message: string): void {
+    const it = this.item;
+    // Inside a macro expansion the item is attributed to the call site; point there too.
+    if (it === undefined || (range.file === it.range.file && range.line === it.range.line)) this.error(range, message, 'asm');
+    else this.error(it.range, message, 'asm', [{ range, message: 'in this line of the macro body' }]);
+  }
 }
 
 export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diagnostics: Diagnostic[] } {
@@ -114,33 +191,30 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
     throw new EvalError(`undefined symbol '${name}'`, range);
   };
 
-  // Addresses of every `auipc` whose immediate is %pcrel_hi(x), for %pcrel_lo(label).
-  const pcrelHi = new Map<bigint, { unit: FileUnit; target: Expr }>();
-  for (const p of parts) {
-    for (const it of p.chunk.items) {
-      if (it.kind !== 'insn') continue;
-      it.instrs.forEach((mi, k) => {
-        const e = mi.imm?.expr;
-        if (mi.def.name === 'auipc' && e?.kind === 'reloc' && e.op === 'pcrel_hi') {
-          pcrelHi.set(p.address + BigInt(it.offset + 4 * k), { unit: p.unit, target: e.arg });
+  // Addresses of every `auipc` whose immediate is %pcrel_hi(x), for %pcrel_lo(label): built on
+  // the first %pcrel_lo met (most programs write `la`, which needs none).
+  let pcrelHiIndex: Map<bigint, { unit: FileUnit; target: Expr }> | undefined;
+  const pcrelHi = (): Map<bigint, { unit: FileUnit; target: Expr }> => {
+    if (pcrelHiIndex) return pcrelHiIndex;
+    pcrelHiIndex = new Map();
+    for (const p of parts) {
+      for (const it of p.chunk.items) {
+        if (it.kind !== 'insn') continue;
+        for (let k = 0; k < it.instrs.length; k++) {
+          const e = it.instrs[k].imm?.expr;
+          if (it.instrs[k].def.name === 'auipc' && e?.kind === 'reloc' && e.op === 'pcrel_hi') {
+            pcrelHiIndex.set(p.address + BigInt(it.offset + 4 * k), { unit: p.unit, target: e.arg });
+          }
         }
-      });
+      }
     }
-  }
+    return pcrelHiIndex;
+  };
 
-  function envFor(unit: FileUnit, pc: bigint): EvalEnv {
-    return {
-      symbol: (name, range) => ({ v: lookup(unit, name, range) }),
-      dot: () => ({ v: pc }),
-      pcrelHi: (target) => hi20(BigInt.asIntN(64, target - pc)),
-      pcrelLo: (auipc, range) => {
-        const hi = pcrelHi.get(auipc);
-        if (!hi) throw new EvalError(`%pcrel_lo must name the label of an auipc with %pcrel_hi; none at 0x${auipc.toString(16)}`, range);
-        const target = evaluate(hi.target, envFor(hi.unit, auipc)).v;
-        return lo12(BigInt.asIntN(64, target - auipc));
-      },
-    };
-  }
+  const symbols: LinkSymbols = { lookup, pcrelHiAt: (auipc) => pcrelHi().get(auipc) };
+  const envFor = (unit: FileUnit, pc: bigint): Place => new Place(symbols, unit, pc);
+
+  const encoder = new Encoder(symbols, units[0], 0n, error);
 
   // Contents and source map.
   const sourceMap: SourceMapEntry[] = [];
@@ -162,20 +236,19 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
     for (const it of p.chunk.items) {
       const at = p.address + BigInt(it.offset);
       if (it.kind === 'insn') {
-        it.instrs.forEach((mi, k) => {
-          const pc = at + BigInt(4 * k);
-          const env = envFor(p.unit, pc);
-          const word = encodeMachine(mi, pc, {
-            eval: (e) => evaluate(e, env).v,
-            // Inside a macro expansion the item is attributed to the call site; point there too.
-            report: (range, message) =>
-              range.file === it.range.file && range.line === it.range.line
-                ? error(range, message, 'asm')
-                : error(it.range, message, 'asm', [{ range, message: 'in this line of the macro body' }]),
-          });
+        for (let k = 0; k < it.instrs.length; k++) {
+          const mi = it.instrs[k];
+          const pc = k === 0 ? at : at + BigInt(4 * k);
+          let word = fixedWords.get(mi);
+          if (word === undefined) {
+            const reports = diagnostics.length;
+            encoder.item = it;
+            word = encodeMachine(mi, pc, encoder.at(p.unit, pc));
+            if (diagnostics.length === reports && isPositionFree(mi)) fixedWords.set(mi, word);
+          }
           putWord(it.offset + 4 * k, word);
           sourceMap.push({ address: pc, length: 4, range: it.range, isInstruction: true });
-        });
+        }
       } else if (it.kind === 'data') {
         let v = 0n;
         try {
@@ -203,7 +276,7 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
   }
 
   // Symbols.
-  const symbols: ImageSymbol[] = [];
+  const imageSymbols: ImageSymbol[] = [];
   for (const u of units) {
     for (const def of u.symbols.values()) {
       if (isInternalSymbol(def.name)) continue;
@@ -226,7 +299,7 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
         }
       }
       const section = def.section ?? def.value?.section;
-      symbols.push({
+      imageSymbols.push({
         name: def.name,
         value,
         size,
@@ -246,5 +319,5 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
     error({ file: units[0]?.path ?? '<input>', line: 1, column: 1, endLine: 1, endColumn: 1 }, `entry symbol '${opts.entry}' is not defined`);
   }
 
-  return { image: { entry, sections, symbols, sourceMap }, diagnostics };
+  return { image: { entry, sections, symbols: imageSymbols, sourceMap }, diagnostics };
 }

@@ -11,6 +11,8 @@ import { expandInstruction, isKnownMnemonic, knownMnemonics, OperandError, type 
 import type { Token } from './lexer';
 import { analyseLine, analyseLineUncached, endLineCacheGeneration } from './line-cache';
 import { ExprError, exprErrorDiagnostic, parseExpr } from './parser';
+import { forgetExpansion, readsState, rememberedExpansion, rememberExpansion, type ExpansionProbe } from './expansion-memo';
+import type { MachineInstr } from './machine';
 import { expandDefines, preprocess, resolveRelative, type SourceLine } from './preprocess';
 import { closest } from './suggest';
 import type { DirectiveStmt, Expr, InstructionStmt, Statement } from './syntax';
@@ -86,6 +88,27 @@ const OPTIONS = new Set(['push', 'pop', 'rvc', 'norvc', 'relax', 'norelax', 'pic
 const localName = (label: string, n: number): string => `${label}\u0002${n}`;
 export const isInternalSymbol = (name: string): boolean => name.includes('\u0002') || name.startsWith('.L');
 
+/**
+ * Directive arguments parsed as expressions, by their token list: the line cache hands out the same
+ * tokens for an unchanged line, so `.dword table + 8` is parsed once, not on every pass.
+ */
+const parsedArguments = new WeakMap<readonly Token[], Expr | Error>();
+
+function parseArgument(tokens: Token[]): Expr {
+  let parsed = parsedArguments.get(tokens);
+  if (parsed === undefined) {
+    try {
+      parsed = parseExpr(tokens);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      parsed = e;
+    }
+    parsedArguments.set(tokens, parsed);
+  }
+  if (parsed instanceof Error) throw parsed;
+  return parsed;
+}
+
 export class Pass1 {
   readonly diagnostics: Diagnostic[] = [];
   readonly unit: FileUnit;
@@ -93,6 +116,8 @@ export class Pass1 {
   private readonly macros = new Map<string, MacroDef>();
   private readonly conds: Cond[] = [];
   private capture: Capture | undefined;
+  /** While an instruction is expanded: what it asked of the file's state (see expand()). */
+  private probes: ExpansionProbe[] | undefined;
   private readonly localCount = new Map<string, number>();
   private section!: Chunk;
   private previous: string | undefined;
@@ -375,6 +400,7 @@ export class Pass1 {
 
   private resolveLocal = (label: string, dir: 'b' | 'f', range: SourceRange): string => {
     const n = this.localCount.get(label) ?? 0;
+    this.probes?.push({ kind: 'local', label, count: n });
     if (dir === 'b' && n === 0) this.error(range, `no label ${label}: before this reference ${label}b`);
     return localName(label, dir === 'b' ? n : n + 1);
   };
@@ -383,17 +409,19 @@ export class Pass1 {
     return mapLocals(e, this.resolveLocal);
   }
 
-  /** Pass-one evaluation: `.equ` values and offsets of labels already seen. */
+  /** Pass-one evaluation: `.equ` values and offsets of labels already seen (one object; it reads the state when asked). */
+  private readonly passOneEnv: EvalEnv = {
+    symbol: (name, range) => {
+      const s = this.unit.symbols.get(name);
+      if (s?.value) return s.value;
+      if (s?.section !== undefined && s.offset !== undefined) return { section: s.section, v: BigInt(s.offset) };
+      throw new EvalError(`'${name}' is not defined yet`, range);
+    },
+    dot: () => ({ section: this.section.name, v: BigInt(this.section.size) }),
+  };
+
   private env(): EvalEnv {
-    return {
-      symbol: (name, range) => {
-        const s = this.unit.symbols.get(name);
-        if (s?.value) return s.value;
-        if (s?.section !== undefined && s.offset !== undefined) return { section: s.section, v: BigInt(s.offset) };
-        throw new EvalError(`'${name}' is not defined yet`, range);
-      },
-      dot: () => ({ section: this.section.name, v: BigInt(this.section.size) }),
-    };
+    return this.passOneEnv;
   }
 
   private constant(e: Expr): bigint | undefined {
@@ -423,9 +451,8 @@ export class Pass1 {
       this.error(stmt.mnemonicRange, `unknown instruction '${stmt.mnemonic}'${guess ? `; did you mean '${guess}'?` : ''}`, 'unknown-mnemonic');
       return;
     }
-    const env: ExpandEnv = { constant: (e) => this.constant(this.locals(e)), locals: (e) => this.locals(e) };
     try {
-      const instrs = expandInstruction(stmt, env);
+      const instrs = this.expand(stmt);
       if (!this.section.flags.progbits) {
         this.error(stmt.range, `instructions are not allowed in ${this.section.name}, which holds no data (nobits)`);
         return;
@@ -437,6 +464,46 @@ export class Pass1 {
       if (e instanceof OperandError || e instanceof EvalError) this.error(e.range, e.message);
       else throw e;
     }
+  }
+
+  /**
+   * The machine instructions for `stmt`: remembered from an earlier pass when every question its
+   * expansion asked (constants, local label numbering) has the same answer here, else chosen now
+   * (see expansion-memo.ts).
+   */
+  private expand(stmt: InstructionStmt): MachineInstr[] {
+    const memo = this.options.lineCache === false ? undefined : rememberedExpansion(stmt);
+    if (memo !== undefined) {
+      if (this.stillHolds(memo.probes)) return memo.instrs;
+      forgetExpansion(stmt);
+    }
+    const probes: ExpansionProbe[] = [];
+    const reported = this.diagnostics.length;
+    this.probes = probes;
+    let instrs: MachineInstr[];
+    try {
+      const env: ExpandEnv = {
+        constant: (e) => {
+          const value = this.constant(this.locals(e));
+          // A literal (no symbol, `.` or local label) has this value everywhere: nothing to check later.
+          if (readsState(e)) probes.push({ kind: 'constant', expr: e, value });
+          return value;
+        },
+        locals: (e) => this.locals(e),
+      };
+      instrs = expandInstruction(stmt, env);
+    } finally {
+      this.probes = undefined;
+    }
+    if (this.options.lineCache !== false && this.diagnostics.length === reported) rememberExpansion(stmt, { instrs, probes });
+    return instrs;
+  }
+
+  private stillHolds(probes: readonly ExpansionProbe[]): boolean {
+    // Local numbering first: a constant probe re-resolves its locals, which must not report.
+    for (const p of probes) if (p.kind === 'local' && (this.localCount.get(p.label) ?? 0) !== p.count) return false;
+    for (const p of probes) if (p.kind === 'constant' && this.constant(this.locals(p.expr)) !== p.value) return false;
+    return true;
   }
 
   /** GNU as pads a misaligned instruction with zero bytes; keep instructions on 4-byte boundaries. */
@@ -541,7 +608,7 @@ export class Pass1 {
       return fallback === undefined ? undefined : fallback;
     }
     try {
-      const e = this.locals(parseExpr(arg.tokens));
+      const e = this.locals(parseArgument(arg.tokens));
       const v = evaluate(e, this.env());
       if (v.section !== undefined) throw new EvalError(`${stmt.name} needs a constant, not an address`, arg.range);
       return v.v;
@@ -554,7 +621,7 @@ export class Pass1 {
 
   private exprArg(arg: { tokens: Token[]; range: SourceRange }): Expr | undefined {
     try {
-      return this.locals(parseExpr(arg.tokens));
+      return this.locals(parseArgument(arg.tokens));
     } catch (e) {
       const d = exprErrorDiagnostic(e, arg.tokens[0]);
       this.error(d.range, e instanceof ExprError ? e.message : d.message);
