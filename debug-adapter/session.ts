@@ -18,7 +18,7 @@ import {
   machineSummary, tlbEntries, pageTable, translate, callbacks, interrupts, trace, parseHex,
   type RegisterGroupName, type ThreadContext,
 } from './inspect';
-import { Runtime, validHitCondition, type CodeBreakpoint, type DataAccess, type StopInfo } from './runtime/runtime';
+import { Runtime, validHitCondition, type CodeBreakpoint, type DataAccess, type StopInfo, type StepKind } from './runtime/runtime';
 import { LaunchError } from './runtime/program';
 import { CallbackRuntime } from './runtime/callback-runtime';
 import { loadCallback } from './runtime/hcb-launch';
@@ -390,11 +390,21 @@ export class HyperlabDebugSession extends LoggingDebugSession {
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
     const rt = this.ensureStopped();
-    rt.thread(args.threadId);
-    response.body = { allThreadsContinued: true };
+    const holds = this.holdsFor(rt, args.threadId, args.singleThread);
+    // Accurate for the client: false when other threads stay held (only this one was continued).
+    response.body = { allThreadsContinued: holds.length === 0 };
     this.sendResponse(response);
     this.stateChanged('running');
-    rt.continue();
+    rt.continue(undefined, holds, args.threadId);
+  }
+
+  /**
+   * The harts a forward request holds: with singleThread every hart but the thread's (an error
+   * response, before anything runs, when the thread's vCPU is not on a hart); else none.
+   */
+  private holdsFor(rt: Runtime, threadId: number, singleThread: boolean | undefined): number[] {
+    rt.thread(threadId);
+    return singleThread === true ? rt.singleThreadHolds(threadId) : [];
   }
 
   private stepping(response: DebugProtocol.Response, threadId: number, go: (rt: Runtime) => void): void {
@@ -404,18 +414,27 @@ export class HyperlabDebugSession extends LoggingDebugSession {
     go(rt);
   }
 
+  private forwardStep(response: DebugProtocol.Response, args: DebugProtocol.NextArguments, kind: StepKind): void {
+    const rt = this.ensureStopped();
+    const holds = this.holdsFor(rt, args.threadId, args.singleThread);
+    this.sendResponse(response);
+    rt.step(args.threadId, kind, args.granularity === 'instruction' ? 'instruction' : 'line', holds);
+  }
+
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.stepping(response, args.threadId, (rt) => rt.step(args.threadId, 'over', args.granularity === 'instruction' ? 'instruction' : 'line'));
+    this.forwardStep(response, args, 'over');
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.stepping(response, args.threadId, (rt) => rt.step(args.threadId, 'in', args.granularity === 'instruction' ? 'instruction' : 'line'));
+    this.forwardStep(response, args, 'in');
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
-    this.stepping(response, args.threadId, (rt) => rt.step(args.threadId, 'out', args.granularity === 'instruction' ? 'instruction' : 'line'));
+    this.forwardStep(response, args, 'out');
   }
 
+  // Reverse requests take singleThread but cannot honour it: the past is one recorded state of the
+  // whole machine, so every thread goes back with it (runtime.ts, "Holds").
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
     this.stepping(response, args.threadId, (rt) => rt.stepBack(args.threadId, args.granularity === 'instruction' ? 'instruction' : 'line'));
   }
@@ -424,6 +443,7 @@ export class HyperlabDebugSession extends LoggingDebugSession {
     this.stepping(response, args.threadId, (rt) => rt.reverseContinue(args.threadId));
   }
 
+  // A pause naming a thread stops every thread: the machine stops as one (Runtime.pause).
   protected override pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): void {
     const rt = this.rt();
     rt.thread(args.threadId);

@@ -23,7 +23,11 @@ import { SnapshotStore, type Snapshot } from '../../simulator/snapshot';
 /** How many checkpoints per doubling of age survive thinning. */
 const DENSITY = 8;
 
-export interface Checkpoint { position: bigint; snapshot: Snapshot }
+/**
+ * `holdChanges`: how many entries of the runtime's hold log (runtime.ts, "Holds") had taken
+ * effect when the checkpoint was taken; re-execution from it applies the later ones.
+ */
+export interface Checkpoint { position: bigint; snapshot: Snapshot; holdChanges: number }
 
 export class History {
   private readonly store: SnapshotStore;
@@ -48,16 +52,16 @@ export class History {
   get bytesHeld(): number { return this.store.stats.bytesHeld; }
 
   /** Takes a checkpoint at `position` if the newest is `interval` or more behind (or none exists). */
-  maybeCapture(position: bigint): void {
+  maybeCapture(position: bigint, holdChanges = 0): void {
     if (this.checkpoints.length && position - this.newest < this.interval) return;
-    this.capture(position);
+    this.capture(position, holdChanges);
   }
 
-  capture(position: bigint): void {
+  capture(position: bigint, holdChanges = 0): void {
     this.held();
     const last = this.checkpoints[this.checkpoints.length - 1];
     if (last !== undefined && last.position === position) return;
-    this.checkpoints.push({ position, snapshot: this.store.capture(`@${position}`) });
+    this.checkpoints.push({ position, snapshot: this.store.capture(`@${position}`), holdChanges });
     this.thin(position);
   }
 
@@ -65,14 +69,17 @@ export class History {
    * Restores the newest checkpoint at or before `position` and returns its position; checkpoints
    * after it are dropped (the snapshot store's rule: their RAM layers describe an abandoned future).
    */
-  restoreBefore(position: bigint): bigint {
+  restoreBefore(position: bigint): bigint { return this.restoreCheckpointBefore(position).position; }
+
+  /** As restoreBefore, returning the checkpoint restored. */
+  restoreCheckpointBefore(position: bigint): Checkpoint {
     const held = this.held();
     let best: Checkpoint | undefined;
     for (const c of held) if (c.position <= position) best = c;
     if (best === undefined) throw new Error(`no checkpoint at or before position ${position}`);
     this.store.restore(best.snapshot);
     this.checkpoints = held.slice(0, held.indexOf(best) + 1);
-    return best.position;
+    return best;
   }
 
   /** The checkpoint strictly before `position` (for walking history backwards), if any. */

@@ -12,6 +12,17 @@
  * DebugHook, compiled blocks end before them and only there does the runtime look (hart.ts).
  * Write watchpoints are bus watches (stores to their pages take the slow path); read watchpoints
  * need every load observed, so while one is set the harts run the interpreter engine.
+ *
+ * Holds (single-thread requests): `continue` and the steps may run one thread alone. The machine
+ * holds every other hart (Machine.hold; under a hypervisor a thread is a vCPU, so every hart but
+ * the one the vCPU is on). The hold set a forward request needs is set when it starts (an empty
+ * one without singleThread), so it changes only at places the user was stopped at. Holds change
+ * what the machine computes, so every change is logged with that place (`holdLog`), each
+ * checkpoint notes how many changes had taken effect, and re-execution applies the later ones at
+ * the same places (runOnce): stepping back across single-thread steps gives the recorded states.
+ * Going forward from a place in the past abandons the changes logged after it, as it abandons
+ * the checkpoints. Reverse requests ignore singleThread: the past is one recorded machine state,
+ * so every thread goes back with the machine.
  */
 import { EventEmitter } from 'node:events';
 import type { Hart, RunResult } from '../../simulator/machine';
@@ -114,6 +125,9 @@ type Mode =
 
 interface Pending { info: StopInfo }
 
+/** A change of the machine's hold set: the harts held from `place` on. */
+interface HoldChange { place: Place; harts: number[] }
+
 /** Instructions of one run slice at first (adapted to ~25 ms per slice). */
 const FIRST_SLICE = 100_000;
 const SLICE_MS = 25;
@@ -187,6 +201,15 @@ export class Runtime extends EventEmitter {
   /** Runs recorded during the current machine run call, and the stop the first of them asked for. */
   private recording: ShownRun[] = [];
   private recordingFor: StopInfo | undefined;
+  /** Every change of the hold set in the current timeline, in order (see "Holds" above). */
+  private holdLog: HoldChange[] = [];
+  /** How many entries of holdLog have taken effect in the machine's current state. */
+  private holdCursor = 0;
+  /** The hold change a re-execution segment is looking for at the current position (atBoundary). */
+  private holdArrival: HoldChange | undefined;
+  private holdArrived = false;
+  /** The thread a running single-thread request is for (undefined: every thread runs). */
+  private alone: number | undefined;
 
   constructor(programPath: string, evaluator: ConditionEvaluator, options: Partial<LoadOptions> & { checkpointInterval?: bigint } = {}) {
     super();
@@ -206,7 +229,7 @@ export class Runtime extends EventEmitter {
     p.trace.subscribe((e) => this.onTraceEvent(e), ['trap', 'vm-exit', 'callback-rejected']);
     for (const f of EXCEPTION_FILTERS) if (f.default) this.exceptionFilters.set(f.filter, { filter: f });
     this.history = new History(p.machine, options.checkpointInterval);
-    this.history.capture(0n);
+    this.history.capture(0n, 0);
     this.scenarioCallbacks = new ScenarioCallbacks(p.baseDir, () => this.nextId++, (text) => this.output(text, 'console'));
     if (p.hypervisor !== undefined) p.hypervisor.callbacks.observer = { beforeRun: (cb, ctx, guest, hart) => this.onCallbackRun(cb, ctx, guest, hart) };
   }
@@ -442,6 +465,12 @@ export class Runtime extends EventEmitter {
 
   /** DebugHook.atBoundary: before the instruction at `pc` on `hart` (`pa` >= 0: from the physical check); true stops there. */
   atBoundary(hart: Hart, pc: number, pa: number): boolean {
+    const a = this.holdArrival;
+    if (a !== undefined && this.isHoldPlace(a, pa)) {
+      this.holdArrived = true;
+      this.program.machine.requestStop({ reason: 'debug', message: 'debugger: hold change' });
+      return true;
+    }
     const m = this.mode;
     if (m.kind === 'quiet') return false;
     if (m.kind === 'touch') return pa >= 0 && hart.id === m.hart ? this.requestStop({ reason: 'goto', threadId: this.stoppedThread }) : false;
@@ -611,11 +640,18 @@ export class Runtime extends EventEmitter {
 
   // ------------------------------------------------------------------ running -----------------
 
-  /** One run call in `mode`: at most `max` instructions; returns the result and the stop the hook asked for, if any. */
+  /**
+   * One run in `mode`: at most `max` instructions; returns the result and the stop the hook asked
+   * for, if any. Re-executing, it applies the logged hold changes at their places on the way: it
+   * runs up to a change's position, then (when the change lies at a later boundary of that
+   * position) boundary by boundary until the recorded place, applies it and goes on.
+   */
   private runOnce(mode: Mode, max: bigint): { result: RunResult; stop: StopInfo | undefined } {
     this.mode = mode;
-    this.hook.singleStep = mode.kind === 'stepInsn' || mode.kind === 'seek' || mode.kind === 'next' || mode.kind === 'threadBoundary';
+    const singleStep = mode.kind === 'stepInsn' || mode.kind === 'seek' || mode.kind === 'next' || mode.kind === 'threadBoundary';
     this.refreshHookAddresses();
+    // Whether the machine sits after the fetch translation of a physical-breakpoint stop here.
+    let fetchedHere = this.stopFetched;
     this.pending = undefined;
     this.stopFetched = undefined;
     let limit = max;
@@ -623,20 +659,154 @@ export class Runtime extends EventEmitter {
     if (scenarioLimit !== undefined && mode.kind !== 'quiet' && scenarioLimit - this.position < limit) limit = scenarioLimit - this.position;
     let result: RunResult;
     try {
-      result = limit <= 0n && scenarioLimit !== undefined && this.position >= scenarioLimit
-        ? { reason: 'limit', instret: 0n, pc: 0n, cycles: this.program.machine.cycles, message: `the scenario's instruction limit (${scenarioLimit}) is reached` }
-        : this.program.run({ maxInstructions: limit });
+      if (limit <= 0n && scenarioLimit !== undefined && this.position >= scenarioLimit) {
+        result = { reason: 'limit', instret: 0n, pc: 0n, cycles: this.program.machine.cycles, message: `the scenario's instruction limit (${scenarioLimit}) is reached` };
+      } else {
+        // A touch redoes a fetch translation at a place reached already: no hold change comes first.
+        const holds = mode.kind !== 'touch';
+        let done = 0n;
+        for (;;) {
+          if (holds) fetchedHere = this.applyHoldChangesHere(fetchedHere);
+          let n = limit - done;
+          const next = holds ? this.holdLog[this.holdCursor] : undefined;
+          let looking = false;
+          if (next !== undefined) {
+            const ahead = next.place.position - this.position;
+            if (ahead < 0n) throw new Error(`re-execution diverged: the hold change recorded at position ${next.place.position} was passed`);
+            if (ahead > 0n && ahead < n) n = ahead;
+            else if (ahead === 0n) {
+              // At its position but not at its place (a trap is taken first): boundary by boundary
+              // until there, before the next retirement.
+              this.holdArrival = next;
+              looking = true;
+              if (n > 1n) n = 1n;
+            }
+          }
+          this.hook.singleStep = singleStep || looking;
+          let r: RunResult;
+          try {
+            r = this.program.run({ maxInstructions: n });
+          } finally {
+            this.holdArrival = undefined;
+          }
+          const arrived = this.holdArrived;
+          this.holdArrived = false;
+          done += r.instret;
+          this.position += r.instret;
+          result = { ...r, instret: done };
+          if (r.reason === 'debug') this.settle();
+          if (r.instret > 0n) fetchedHere = undefined;
+          if (looking && !arrived && r.instret > 0n) throw new Error(`re-execution diverged: the place of the hold change recorded at position ${next?.place.position} was not found`);
+          if (this.pending !== undefined || done >= limit) break;
+          // (the arrival stop: the change applies at the top of the loop, and the run goes on)
+          if (r.reason !== 'limit' && !(r.reason === 'debug' && arrived)) break;
+        }
+      }
     } finally {
       this.mode = { kind: 'quiet' };
       this.hook.singleStep = false;
     }
-    this.position += result.instret;
     const stop = this.takePending();
     if (scenarioLimit !== undefined && this.position >= scenarioLimit && result.reason === 'limit' && mode.kind !== 'quiet') {
       return { result: { ...result, reason: 'limit', message: `the scenario's instruction limit (${scenarioLimit}) is reached` }, stop: undefined };
     }
     return { result, stop };
   }
+
+  /**
+   * After a stop the hook asked for: lets the machine do what it does after the last retirement
+   * before it would retire the next instruction (close a slice every hart has finished, fire the
+   * events due then) — a run of 0 instructions. A run cut by an instruction limit, as
+   * re-execution reaches a position, stops in that state; so the recorded stop and the re-executed
+   * one are one state (the same architectural hash), and a hold change made there acts on the
+   * same scheduler state both times. It changes nothing the program can tell: the machine would
+   * do exactly this first when resumed.
+   */
+  private settle(): void { this.program.run({ maxInstructions: 0n }); }
+
+  private atPcs(pcs: readonly number[]): boolean { return this.program.machine.harts.every((h, i) => h.pc === pcs[i]); }
+
+  /**
+   * Is this boundary the place of hold change `c`? Looked for with every boundary seen, before its
+   * fetch (a change made after a physical breakpoint's fetch redoes it: applyHoldChangesHere).
+   */
+  private isHoldPlace(c: HoldChange, pa: number): boolean { return pa < 0 && this.atPcs(c.place.pcs); }
+
+  /**
+   * Applies the logged hold changes due at the current place, in order. A change made at a
+   * physical-breakpoint stop came after that stop's fetch translation: unless the machine is past
+   * it already (`fetched`), it is redone first (a touch, as goTo does). Returns the fetch state.
+   */
+  private applyHoldChangesHere(fetched: { hart: number } | undefined): { hart: number } | undefined {
+    for (let c = this.holdLog[this.holdCursor]; c !== undefined; c = this.holdLog[this.holdCursor]) {
+      if (c.place.position !== this.position || !this.atPcs(c.place.pcs)) break;
+      const f = c.place.fetched;
+      if (f !== undefined && fetched?.hart !== f.hart && this.fetchWouldStop(f.hart)) { this.redoFetch(f.hart); fetched = f; }
+      this.applyHoldChange(c);
+    }
+    return fetched;
+  }
+
+  /** The fetch translation of hart `i`'s next instruction, stopping at its physical breakpoint (nothing retires). */
+  private redoFetch(i: number): void {
+    const mode = this.mode, pending = this.pending, singleStep = this.hook.singleStep;
+    this.mode = { kind: 'touch', hart: i };
+    this.hook.singleStep = false;
+    try {
+      const r = this.program.run({ maxInstructions: 1n });
+      if (r.instret > 0n) throw new Error(`re-execution diverged: hart ${i} did not come to its breakpoint's fetch at position ${this.position}`);
+      this.settle();
+    } finally {
+      this.mode = mode;
+      this.pending = pending;
+      this.hook.singleStep = singleStep;
+    }
+  }
+
+  /** A hold change takes effect; the machine settles under the new holds (both when made and when re-executed). */
+  private applyHoldChange(c: HoldChange): void {
+    this.program.machine.hold(c.harts);
+    this.holdCursor++;
+    this.settle();
+  }
+
+  /**
+   * A forward request starts: the machine holds `harts` from here on (none: every thread runs).
+   * Changes logged after this place belong to an abandoned future and go.
+   */
+  private setHolds(harts: readonly number[], threadId: number): void {
+    this.alone = harts.length ? threadId : undefined;
+    this.holdLog.length = this.holdCursor;
+    const m = this.program.machine;
+    const now = m.held;
+    if (now.size === harts.length && harts.every((h) => now.has(h))) return;
+    const change: HoldChange = { place: this.place(), harts: [...harts] };
+    this.holdLog.push(change);
+    this.applyHoldChange(change);
+  }
+
+  /**
+   * The harts to hold so that `threadId` runs alone (a singleThread request): every hart but its
+   * own. Under a hypervisor the hold stays on the harts for the whole request: if the vCPU leaves
+   * its hart meanwhile (wfi, preemption), that hart runs what the hypervisor puts there, and a vCPU
+   * placed on a held hart waits there until the request ends (stopped by a pause, or as 'held'
+   * when nothing else can run).
+   */
+  singleThreadHolds(threadId: number): number[] {
+    const t = this.thread(threadId);
+    const h = this.threads.hartOf(t);
+    if (h === undefined) throw new InspectError(`${this.threads.name(t)} is not on a hart now, so it cannot run alone; continue or step without singleThread`);
+    return this.program.machine.harts.map((_, i) => i).filter((i) => i !== h.id);
+  }
+
+  /** Restores the newest checkpoint at or before `position` with the hold changes in effect then. */
+  private restoreBefore(position: bigint): bigint {
+    const c = this.history.restoreCheckpointBefore(position);
+    this.holdCursor = Math.min(c.holdChanges, this.holdLog.length);
+    return c.position;
+  }
+
+  private capture(position: bigint): void { this.history.capture(position, this.holdCursor); }
 
   /** The stop the hook, a watch or an exception filter asked for during the last run call. */
   private takePending(): StopInfo | undefined {
@@ -683,7 +853,7 @@ export class Runtime extends EventEmitter {
    * Runs forward in slices until a stop: breakpoints, exceptions, the end, or a pause. Yields to
    * the event loop between slices (pause requests and other requests are served meanwhile).
    */
-  private async runForward(mode: Mode, until?: bigint): Promise<{ stop?: StopInfo; ended?: RunResult; paused?: boolean }> {
+  private async runForward(mode: Mode, until?: bigint): Promise<{ stop?: StopInfo; ended?: RunResult; paused?: boolean; held?: RunResult }> {
     let lastProgress = Date.now();
     for (;;) {
       if (this.pauseRequested || (until !== undefined && this.position >= until)) { this.pauseRequested = false; return { paused: true }; }
@@ -694,8 +864,9 @@ export class Runtime extends EventEmitter {
       const { result, stop } = this.runOnce(mode, n);
       const dt = performance.now() - t0;
       if (result.instret > 0n && dt > 0) this.slice = Math.max(1000, Math.min(5_000_000, Math.round(Number(result.instret) * SLICE_MS / Math.max(dt, 1))));
-      this.history.maybeCapture(this.position);
+      this.history.maybeCapture(this.position, this.holdCursor);
       if (stop !== undefined) return { stop };
+      if (result.reason === 'held') return { held: result };
       if (this.finishedRun(result)) return { ended: result };
       if (Date.now() - lastProgress > PROGRESS_MS) { lastProgress = Date.now(); this.flushOutput(); this.emit('progress'); }
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -721,6 +892,12 @@ export class Runtime extends EventEmitter {
     const r = await this.runForward(mode, until);
     if (r.stop !== undefined) return r.stop;
     if (r.ended !== undefined) { this.endWith(r.ended); return 'ended'; }
+    if (r.held !== undefined) {
+      // Not the end: the other threads are only held. Stopped here, everything stays debuggable.
+      const threadId = this.alone ?? this.stoppedThread;
+      const who = this.threads.name(this.thread(threadId));
+      return { reason: 'pause', threadId, description: `all other threads are held (singleThread) and ${who} waits with nothing to wake it: ${r.held.message}. Continue or step without singleThread to let the others run.` };
+    }
     return { reason: 'pause', threadId: this.stoppedThread };
   }
 
@@ -730,8 +907,11 @@ export class Runtime extends EventEmitter {
     this.continue();
   }
 
-  /** Runs until a stop; with `until`, also stops (as a pause) once that many instructions have run since launch. */
-  continue(until?: bigint): void {
+  /**
+   * Runs until a stop; with `until`, also stops (as a pause) once that many instructions have run
+   * since launch. `holds`: the harts held meanwhile (singleThreadHolds for a singleThread request).
+   */
+  continue(until?: bigint, holds: readonly number[] = [], threadId = this.stoppedThread): void {
     const o = this.overlay;
     if (o !== undefined) {
       // the rest of the callback first: a later breakpoint in it stops there
@@ -741,15 +921,19 @@ export class Runtime extends EventEmitter {
     if (this.overlayIndex + 1 < this.eventRuns.length) { this.showEventRun(this.overlayIndex + 1, 'first'); return; }
     this.dropCallbacks();
     if (this.ended) { this.emit('ended'); return; }
-    void this.drive(() => this.forwardTo({ kind: 'run', collect: false }, until));
+    void this.drive(() => { this.setHolds(holds, threadId); return this.forwardTo({ kind: 'run', collect: false }, until); });
   }
 
+  /**
+   * Stops everything, whichever thread the request names: the machine stops as one (between two
+   * instructions of whichever hart runs), so every thread is stopped and shows its state there.
+   */
   pause(): void {
     if (this.busy) this.pauseRequested = true;
     else this.stopWith({ reason: 'pause', threadId: this.stoppedThread });
   }
 
-  /** One instruction of `threadId` (other harts run meanwhile, as the machine interleaves them). */
+  /** One instruction of `threadId` (other harts run meanwhile, as the machine interleaves them, unless held). */
   private async stepInstruction(threadId: number): Promise<StopInfo | 'ended'> {
     const t = this.thread(threadId);
     const h = this.threads.hartOf(t);
@@ -786,7 +970,8 @@ export class Runtime extends EventEmitter {
     return this.forwardTo({ kind: 'run', collect: false, temp: { address: toPc(address), threadId, sp } });
   }
 
-  step(threadId: number, kind: StepKind, granularity: Granularity): void {
+  /** `holds`: the harts held meanwhile (singleThreadHolds for a singleThread request). */
+  step(threadId: number, kind: StepKind, granularity: Granularity, holds: readonly number[] = []): void {
     this.thread(threadId);
     const o = this.overlay;
     if (o !== undefined && o.threadId === threadId) {
@@ -799,6 +984,7 @@ export class Runtime extends EventEmitter {
     this.dropCallbacks();
     if (this.ended) { this.stopWith({ reason: 'end', threadId, description: `program ended: ${this.endMessage}` }); return; }
     void this.drive(async () => {
+      this.setHolds(holds, threadId);
       if (kind === 'out') {
         const frames = this.stack(threadId);
         const caller = frames[1];
@@ -829,7 +1015,7 @@ export class Runtime extends EventEmitter {
   private goTo(place: Place): void {
     this.replaying = true;
     try {
-      this.position = this.history.restoreBefore(place.position);
+      this.position = this.restoreBefore(place.position);
       while (this.position < place.position) {
         const { result } = this.runOnce({ kind: 'quiet' }, place.position - this.position);
         if (result.instret === 0n) throw new Error(`re-execution stopped short at ${this.position} of ${place.position}: ${result.message}`);
@@ -846,6 +1032,8 @@ export class Runtime extends EventEmitter {
         const { result } = this.runOnce({ kind: 'touch', hart: place.fetched.hart }, 1n);
         // Another hart ran first (the slice cursor differs after a re-execution): without the touch.
         if (result.instret > 0n) { this.goTo({ position: place.position, pcs: place.pcs }); return; }
+        // As at the recorded stop: a hold change made here is logged as coming after this fetch.
+        this.stopFetched = place.fetched;
       }
     } finally {
       this.replaying = false;
@@ -869,7 +1057,7 @@ export class Runtime extends EventEmitter {
   private replayTo(position: bigint): void {
     this.replaying = true;
     try {
-      this.position = this.history.restoreBefore(position);
+      this.position = this.restoreBefore(position);
       const fine = this.history.fine;
       while (this.position < position) {
         // The last stretch in pieces of `fine` instructions, leaving checkpoints: the next reverse
@@ -878,7 +1066,7 @@ export class Runtime extends EventEmitter {
         const n = left > 4n * fine ? left - 4n * fine : left < fine ? left : fine;
         const { result } = this.runOnce({ kind: 'quiet' }, n);
         if (result.instret === 0n) break;
-        if (this.position - this.history.newest >= fine && position - this.position < 4n * fine) this.history.capture(this.position);
+        if (this.position - this.history.newest >= fine && position - this.position < 4n * fine) this.capture(this.position);
       }
     } finally {
       this.replaying = false;
@@ -908,7 +1096,7 @@ export class Runtime extends EventEmitter {
     const same = (a: Place, b: Place): boolean => a.position === b.position && a.pcs.every((p, i) => p === b.pcs[i]);
     const from = here.position > 0n ? here.position - 1n : 0n;
     this.replayTo(from);
-    this.history.capture(this.position);
+    this.capture(this.position);
     const walked: Place[] = [this.place()];
     if (!same(walked[0], here)) {
       for (let i = 0; i < 10_000; i++) {
@@ -984,20 +1172,24 @@ export class Runtime extends EventEmitter {
     const same = (a: Place, b: Place): boolean => a.position === b.position && a.pcs.every((p, i) => p === b.pcs[i]);
     let end = here.position;
     for (;;) {
-      const start = this.history.restoreBefore(end > 0n ? end - 1n : 0n);
+      const start = this.restoreBefore(end > 0n ? end - 1n : 0n);
       this.position = start;
       const hits: { place: Place; info: StopInfo; runs: ShownRun[] }[] = [];
       this.replaying = true;
       try {
         this.armSkipsNone();
-        while (this.position < end) {
-          const { result, stop } = this.runOnce(mode.kind === 'next' ? { kind: 'next', first: false } : mode, end - this.position);
+        // Up to `end`; in the first segment also the boundaries at here's position before `here`
+        // (after a trap taken there, say), one at a time, until `here` or the next retirement.
+        const first = end === here.position;
+        while (this.position < end || (first && this.position === end && !same(this.place(), here))) {
+          const { result, stop } = this.runOnce(mode.kind === 'next' ? { kind: 'next', first: false } : mode, this.position < end ? end - this.position : 1n);
           if (stop !== undefined) {
             const p = this.place();
             const runs = this.takeRecording(stop);
+            if (same(p, here)) break;
             if (p.position < here.position || (p.position === here.position && !same(p, here))) hits.push({ place: p, info: stop, runs });
             this.armSkips();
-          } else if (result.instret === 0n) break;
+          } else if (result.instret === 0n || this.position > end) break;
         }
       } finally {
         this.replaying = false;
@@ -1022,7 +1214,7 @@ export class Runtime extends EventEmitter {
   private armSkipsNone(): void { this.skipPc.fill(Number.NaN); this.skipRetired.fill(-1); }
 
   private history0Pcs(): number[] {
-    this.history.restoreBefore(0n);
+    this.restoreBefore(0n);
     this.position = 0n;
     return this.program.machine.harts.map((h) => h.pc);
   }

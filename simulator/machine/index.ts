@@ -697,7 +697,7 @@ export class Machine {
     const waits = free.map((i) => `hart ${i} ${this.hsm[i] === HsmState.Started ? `waits (wfi) at ${hex(this.harts[i].getPc())}` : `is ${HsmState[this.hsm[i]].toLowerCase()}`}`).join(', ');
     const why = next === Number.POSITIVE_INFINITY ? 'no event is queued' : `the next event is ${next - this.heldIdleSince} cycles after the wait began (more than ${HELD_IDLE_HORIZON})`;
     const h = this.harts[free[0] ?? 0];
-    return { reason: 'held', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `harts ${held.join(', ')} are held; ${waits || 'no hart is free'}, and ${why} to wake them` };
+    return { reason: 'held', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `${held.length === 1 ? 'hart' : 'harts'} ${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} held; ${waits || 'no hart is free'}, and ${why} to wake ${free.length === 1 ? 'it' : 'them'}` };
   }
 
   private requestedStop(h: Hart, total: number): RunResult {

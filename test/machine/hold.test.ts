@@ -144,7 +144,7 @@ describe('debugger holds (Machine.hold)', function () {
     m.hold([1]);
     const r = m.run({ maxInstructions: 1_000_000n });
     assert.equal(r.reason, 'held');
-    assert.match(r.message, /harts 1 are held; hart 0 waits \(wfi\) at 0x[0-9a-f]+, and no event is queued/);
+    assert.match(r.message, /hart 1 is held; hart 0 waits \(wfi\) at 0x[0-9a-f]+, and no event is queued to wake it/);
     const hash = stateHash(m);
     const again = m.run({ maxInstructions: 1_000_000n });
     assert.equal(again.reason, 'held');
