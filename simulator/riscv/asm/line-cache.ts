@@ -6,13 +6,14 @@
  *
  * What a line lexes and parses to depends on its text and on the cpp defines in force, nothing
  * else, except for the file and line number written into every range. So an entry is kept for
- * (defines, text), as first analysed, and each other position (file, line) gets its own copy with
- * its ranges moved there, kept while the same text stays at that position. On a
- * keystroke nothing is lexed, parsed or copied but the edited line; a line that moves (one was
- * inserted above it) is copied, not parsed; a text that appears in many places (`ret`, `1:`)
- * is parsed once.
+ * (defines, text), as first analysed, and each position (file, line) gets its own copy with its
+ * ranges moved there, kept while the same text stays at that position. On a keystroke nothing is
+ * lexed, parsed or copied but the edited line; lines that move because lines were inserted or
+ * deleted above them keep their copy, its ranges shifted in place (alignLineCache); a text that
+ * appears in many places (`ret`, `1:`) is parsed once.
  * What this returns is therefore shared between assemblies: callers must not change it (nothing
- * in the assembler or the language server writes into statements, tokens or ranges).
+ * in the assembler or the language server writes into statements, tokens or ranges; only
+ * alignLineCache moves ranges, and an assembly's results made before it describe the old text).
  *
  * The cache is bounded by use: each pass over a file is one generation, and once the cache holds
  * more than `LINE_CACHE_SOFT_LIMIT` lines, lines no pass has used in the last `KEEP_GENERATIONS` generations
@@ -47,9 +48,11 @@ interface Placement {
 }
 
 interface FilePlacements {
-  /** By line number. */
+  /** By line number. Invariant: every range of the analysis placed at line L lies on line L. */
   byLine: (Placement | undefined)[];
   lastUsed: number;
+  /** The file's lines when it was last aligned (alignLineCache), to see lines inserted or deleted. */
+  lines?: readonly string[];
 }
 
 /** Past this many remembered lines, those unused for `KEEP_GENERATIONS` passes are dropped. */
@@ -91,19 +94,53 @@ export function analyseLine(text: string, file: string, line: number, defines?: 
   let lines = cache.get(tableId);
   if (lines === undefined) cache.set(tableId, (lines = new Map()));
   let entry = lines.get(text);
-  let analysis: LineAnalysis;
   if (entry === undefined) {
-    // The first position shares the entry's own analysis: a line seen once is never copied.
-    analysis = analyseLineUncached(text, file, line, defines);
-    entry = { analysis, line, lastUsed: generation };
+    entry = { analysis: analyseLineUncached(text, file, line, defines), line, lastUsed: generation };
     lines.set(text, entry);
     size++;
-  } else {
-    analysis = relocate(entry.analysis, file, line - entry.line);
   }
+  // Every position owns a copy (no range object shared with the entry or within the copy), so
+  // alignLineCache can move a position's ranges in place when lines are inserted above it.
+  const analysis = relocate(entry.analysis, file, line - entry.line);
   entry.lastUsed = generation;
   filePlacements.byLine[line] = { text, tableId, entry, analysis };
   return analysis;
+}
+
+/**
+ * Called with a file's lines before a pass over it. When lines were inserted or deleted since the
+ * last pass, the positions after the change move to their new line numbers with their ranges
+ * shifted in place, instead of every later line being copied anew: the analyses keep their
+ * identity, so what pass one and the linker remember per statement and per instruction
+ * (expansion-memo.ts, link.ts) stays valid, and pressing Enter in a big file costs about what
+ * typing a character does. Objects made from these ranges by earlier passes move with them;
+ * those passes' results describe the previous text and are superseded by this one.
+ */
+export function alignLineCache(file: string, lines: readonly string[]): void {
+  const fp = placements.get(file);
+  if (fp === undefined) {
+    placements.set(file, { byLine: [], lastUsed: generation, lines });
+    return;
+  }
+  const old = fp.lines;
+  fp.lines = lines;
+  if (old === undefined || old.length === lines.length) return;
+  const delta = lines.length - old.length;
+  let prefix = 0;
+  while (prefix < old.length && prefix < lines.length && old[prefix] === lines[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < old.length - prefix && suffix < lines.length - prefix && old[old.length - 1 - suffix] === lines[lines.length - 1 - suffix]) suffix++;
+  // Old line numbers (1-based) from `first` on move by `delta`; nothing else after the prefix stays valid.
+  const first = old.length - suffix + 1;
+  const byLine = fp.byLine;
+  const moved: (Placement | undefined)[] = [];
+  for (let l = first; l <= old.length; l++) {
+    const p = byLine[l];
+    if (p !== undefined) shiftInPlace(p.analysis, delta);
+    moved.push(p);
+  }
+  byLine.length = prefix + 1;
+  for (let k = 0; k < moved.length; k++) byLine[first + delta + k] = moved[k];
 }
 
 /**
@@ -170,6 +207,72 @@ function defineTableId(defines: ReadonlyMap<string, string> | undefined): number
 }
 
 // ---- relocation -------------------------------------------------------------------------------
+
+/**
+ * Moves every range of a placed analysis `delta` lines, in place. Walks exactly what relocate
+ * copies; a placed analysis shares no range object (it is a relocated copy), so each moves once.
+ */
+function shiftInPlace(a: LineAnalysis, delta: number): void {
+  const at = (r: SourceRange): void => {
+    r.line += delta;
+    r.endLine += delta;
+  };
+  const tokens = (ts: Token[]): void => {
+    for (const t of ts) at(t.range);
+  };
+  const diagnostic = (d: Diagnostic): void => {
+    at(d.range);
+    if (d.related) for (const r of d.related) at(r.range);
+  };
+  const expr = (e: Expr): void => {
+    at(e.range);
+    switch (e.kind) {
+      case 'unary':
+      case 'reloc':
+        expr(e.arg);
+        break;
+      case 'binary':
+        expr(e.left);
+        expr(e.right);
+        break;
+      default:
+        break;
+    }
+  };
+  for (const d of a.lexDiagnostics) diagnostic(d);
+  for (const d of a.parseDiagnostics) diagnostic(d);
+  for (const s of a.statements) {
+    at(s.range);
+    switch (s.kind) {
+      case 'label':
+        break;
+      case 'assign':
+        at(s.nameRange);
+        expr(s.value);
+        break;
+      case 'directive':
+        at(s.nameRange);
+        for (const g of s.args) {
+          tokens(g.tokens);
+          at(g.range);
+        }
+        break;
+      case 'instruction':
+        at(s.mnemonicRange);
+        for (const o of s.operands) {
+          at(o.range);
+          if (o.kind === 'expr') expr(o.expr);
+          else {
+            if (o.offset) expr(o.offset);
+            at(o.baseRange);
+          }
+        }
+        for (const ts of s.rawOperands) tokens(ts);
+        for (const d of s.operandDiagnostics) diagnostic(d);
+        break;
+    }
+  }
+}
 // Written out per node type rather than as a generic deep copy: a generic walk (keys, type tests)
 // cost more than the parse it saves.
 

@@ -92,21 +92,25 @@ export const isInternalSymbol = (name: string): boolean => name.includes('\u0002
  * Directive arguments parsed as expressions, by their token list: the line cache hands out the same
  * tokens for an unchanged line, so `.dword table + 8` is parsed once, not on every pass.
  */
-const parsedArguments = new WeakMap<readonly Token[], Expr | Error>();
+const parsedArguments = new WeakMap<readonly Token[], { line: number; parsed: Expr | Error }>();
 
 function parseArgument(tokens: Token[]): Expr {
-  let parsed = parsedArguments.get(tokens);
-  if (parsed === undefined) {
+  // The line cache moves a line's tokens when lines are inserted above it, not what was parsed from them.
+  const line = tokens[0]?.range.line ?? 0;
+  let memo = parsedArguments.get(tokens);
+  if (memo === undefined || memo.line !== line) {
+    let parsed: Expr | Error;
     try {
       parsed = parseExpr(tokens);
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       parsed = e;
     }
-    parsedArguments.set(tokens, parsed);
+    memo = { line, parsed };
+    parsedArguments.set(tokens, memo);
   }
-  if (parsed instanceof Error) throw parsed;
-  return parsed;
+  if (memo.parsed instanceof Error) throw memo.parsed;
+  return memo.parsed;
 }
 
 export class Pass1 {

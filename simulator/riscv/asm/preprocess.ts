@@ -7,6 +7,7 @@
  */
 import type { Diagnostic, SourceRange } from '../../diagnostics';
 import { DecNumber, lexLine, makeToken, type Token } from './lexer';
+import { alignLineCache } from './line-cache';
 
 export interface SourceLine {
   file: string;
@@ -201,6 +202,7 @@ export function preprocess(file: string, text: string, options: PreprocessOption
 
   const run = (path: string, source: string, depth: number): void => {
     const lines = blankBlockComments(source).split('\n');
+    alignLineCache(path, lines);
     const conds: Cond[] = [];
     const active = (): boolean => conds.length === 0 || conds[conds.length - 1].active;
     lines.forEach((raw, index) => {

@@ -28,7 +28,7 @@ function edit(before: string, after: string): { warm: AsmResult; cold: AsmResult
 const text = (lines: string[]): string => `${lines.join('\n')}\n`;
 
 function bytes(r: AsmResult): number[] {
-  return r.image.sections.flatMap((s) => [...s.data]);
+  return (r.image?.sections ?? []).flatMap((s) => [...s.data]);
 }
 
 describe('RV64 pass-one expansion memo', () => {
