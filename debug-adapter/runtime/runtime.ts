@@ -208,6 +208,8 @@ export class Runtime extends EventEmitter {
   /** The hold change a re-execution segment is looking for at the current position (atBoundary). */
   private holdArrival: HoldChange | undefined;
   private holdArrived = false;
+  /** An end the machine reached while settling (see settle), reported by the next run. */
+  private settledEnd: RunResult | undefined;
   /** The thread a running single-thread request is for (undefined: every thread runs). */
   private alone: number | undefined;
 
@@ -661,6 +663,9 @@ export class Runtime extends EventEmitter {
     try {
       if (limit <= 0n && scenarioLimit !== undefined && this.position >= scenarioLimit) {
         result = { reason: 'limit', instret: 0n, pc: 0n, cycles: this.program.machine.cycles, message: `the scenario's instruction limit (${scenarioLimit}) is reached` };
+      } else if (this.settledEnd !== undefined && mode.kind !== 'quiet') {
+        result = { ...this.settledEnd, instret: 0n };
+        this.settledEnd = undefined;
       } else {
         // A touch redoes a fetch translation at a place reached already: no hold change comes first.
         const holds = mode.kind !== 'touch';
@@ -722,7 +727,11 @@ export class Runtime extends EventEmitter {
    * same scheduler state both times. It changes nothing the program can tell: the machine would
    * do exactly this first when resumed.
    */
-  private settle(): void { this.program.run({ maxInstructions: 0n }); }
+  private settle(): void {
+    const r = this.program.run({ maxInstructions: 0n });
+    // An event due then may end the program (an SBI shutdown, the finisher): reported by the next run.
+    if (r.reason !== 'limit' && r.reason !== 'held' && r.reason !== 'debug' && r.reason !== 'halt' && !this.replaying) this.settledEnd ??= r;
+  }
 
   private atPcs(pcs: readonly number[]): boolean { return this.program.machine.harts.every((h, i) => h.pc === pcs[i]); }
 
@@ -802,6 +811,7 @@ export class Runtime extends EventEmitter {
   /** Restores the newest checkpoint at or before `position` with the hold changes in effect then. */
   private restoreBefore(position: bigint): bigint {
     const c = this.history.restoreCheckpointBefore(position);
+    this.settledEnd = undefined;
     this.holdCursor = Math.min(c.holdChanges, this.holdLog.length);
     return c.position;
   }

@@ -695,9 +695,10 @@ export class Machine {
     const held = [...this.held];
     const free = this.harts.map((_, i) => i).filter((i) => this.holds[i] === 0);
     const waits = free.map((i) => `hart ${i} ${this.hsm[i] === HsmState.Started ? `waits (wfi) at ${hex(this.harts[i].getPc())}` : `is ${HsmState[this.hsm[i]].toLowerCase()}`}`).join(', ');
-    const why = next === Number.POSITIVE_INFINITY ? 'no event is queued' : `the next event is ${next - this.heldIdleSince} cycles after the wait began (more than ${HELD_IDLE_HORIZON})`;
+    const them = free.length === 1 ? 'it' : 'them';
+    const why = next === Number.POSITIVE_INFINITY ? `no event is queued to wake ${them}` : `no event wakes ${them} within ${HELD_IDLE_HORIZON} cycles of the wait (the next is ${next - this.heldIdleSince} cycles after its start)`;
     const h = this.harts[free[0] ?? 0];
-    return { reason: 'held', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `${held.length === 1 ? 'hart' : 'harts'} ${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} held; ${waits || 'no hart is free'}, and ${why} to wake ${free.length === 1 ? 'it' : 'them'}` };
+    return { reason: 'held', instret: BigInt(total), pc: h.getPc(), cycles: this.now, message: `${held.length === 1 ? 'hart' : 'harts'} ${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} held; ${waits || 'no hart is free'}, and ${why}` };
   }
 
   private requestedStop(h: Hart, total: number): RunResult {
