@@ -117,7 +117,8 @@ interface Place { position: bigint; pcs: number[]; fetched?: { hart: number } }
 type Mode =
   | { kind: 'quiet' }
   | { kind: 'run'; collect: boolean; temp?: { address: number; threadId: number; sp: bigint } }
-  | { kind: 'stepInsn'; threadId: number; hart: number; retired: number; pc: number }
+  /** `enter`: a step in — a callback run by an event on behalf of the thread is entered (onCallbackRun). */
+  | { kind: 'stepInsn'; threadId: number; hart: number; retired: number; pc: number; enter: boolean }
   | { kind: 'seek'; pcs: number[] }
   | { kind: 'next'; first: boolean }
   | { kind: 'touch'; hart: number }
@@ -580,6 +581,7 @@ export class Runtime extends EventEmitter {
    */
   private onCallbackRun(cb: Callback, ctx: Uint8Array, guest: GuestMemory, hart: number): void {
     const m = this.mode;
+    if (m.kind === 'stepInsn' && m.enter) { this.enterCallback(cb, ctx, guest, hart, m.threadId); return; }
     if (m.kind !== 'run' || !this.scenarioCallbacks.active) return;
     // forward: while the user runs; `collect`: the reverse search (a replay) looks for the last hit
     if (!m.collect && (this.replaying || !this.busy)) return;
@@ -596,6 +598,36 @@ export class Runtime extends EventEmitter {
     if (this.pending === undefined) { this.recording = [entry]; this.recordingFor = info; }
     else if (this.recordingFor !== undefined && this.pending.info === this.recordingFor) this.recording.push(entry);
     this.requestStop(info);
+  }
+
+  /**
+   * A step in (by instruction or line) during which an event runs a callback on behalf of the
+   * stepped thread: records the run (breakpoints or not) and stops the machine right after the
+   * event with the run shown at its first instruction over the thread. Only the first run is
+   * shown (an event may run its callback once per candidate: continue then leaves them all).
+   */
+  private enterCallback(cb: Callback, ctx: Uint8Array, guest: GuestMemory, hart: number, threadId: number): void {
+    if (this.replaying || !this.busy || this.pending !== undefined) return;
+    if (this.callbackThreadOf(cb, hart)?.id !== threadId) return;
+    const rec = this.scenarioCallbacks.recordAtStart(cb, ctx, guest, this.program.machine.timeNow());
+    if (typeof rec === 'string') { this.output(`step in: ${rec}\n`, 'console'); return; }
+    const info: StopInfo = { reason: 'step', threadId, description: `${rec.stop.description ?? 'stepped into a callback'}: replayed (the machine ran it and stopped right after its event)` };
+    this.recording = [{ ...rec, threadId, info }];
+    this.recordingFor = info;
+    this.requestStop(info);
+  }
+
+  /**
+   * The thread a callback run shows on: the vCPU on the hart running it when that vCPU belongs to
+   * the callback's VM, else that VM's first vCPU (the event was on its behalf).
+   */
+  private callbackThreadOf(cb: Callback, hart: number): DebugThread | undefined {
+    const hv = this.program.hypervisor;
+    const vm = hv?.vms.find((v) => hv.callbacks.of(v).includes(cb));
+    const h = this.program.machine.harts[hart];
+    const on = h === undefined ? undefined : this.threads.onHart(h);
+    if (vm === undefined || on?.ctx.vm === vm.name) return on;
+    return this.threads.threads.find((t) => t.ctx.vm === vm.name && t.ctx.vcpu === 0);
   }
 
   /** A stop inside the recorded callback run shown on its thread. */
@@ -944,10 +976,10 @@ export class Runtime extends EventEmitter {
   }
 
   /** One instruction of `threadId` (other harts run meanwhile, as the machine interleaves them, unless held). */
-  private async stepInstruction(threadId: number): Promise<StopInfo | 'ended'> {
+  private async stepInstruction(threadId: number, enter = false): Promise<StopInfo | 'ended'> {
     const t = this.thread(threadId);
     const h = this.threads.hartOf(t);
-    const mode: Mode = { kind: 'stepInsn', threadId, hart: h?.id ?? -1, retired: h?.retired ?? -1, pc: h?.pc ?? Number.NaN };
+    const mode: Mode = { kind: 'stepInsn', threadId, hart: h?.id ?? -1, retired: h?.retired ?? -1, pc: h?.pc ?? Number.NaN, enter };
     return this.forwardTo(mode);
   }
 
@@ -1007,8 +1039,10 @@ export class Runtime extends EventEmitter {
         if (kind === 'over' && this.atCall(threadId)) {
           const pc = this.threads.pc(this.thread(threadId));
           r = await this.runToReturn(threadId, pc + 4n, this.spOf(threadId));
-        } else r = await this.stepInstruction(threadId);
+        } else r = await this.stepInstruction(threadId, kind === 'in');
         if (r === 'ended' || r.reason !== 'step') return r;
+        // Stepped into a callback run by an event on behalf of the thread: shown at its start.
+        if (this.recordingFor === r) return r;
         if (granularity === 'instruction') return r;
         const now = this.lineOf(threadId);
         if (now !== undefined && now !== start) return r;

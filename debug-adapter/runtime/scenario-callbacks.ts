@@ -65,8 +65,13 @@ export interface RecordedStop {
 
 interface HcbFile { asm: AsmResult; breakpoints: CodeBreakpoint[]; verified: Map<number, VerifyResult> }
 
+/** A callback file assembled for a step into it (no breakpoints needed), or why it cannot be shown. */
+type StepSource = { asm: AsmResult; verified: Map<number, VerifyResult> } | { problem: string };
+
 export class ScenarioCallbacks {
   private readonly files = new Map<string, HcbFile>();
+  /** Files assembled for step-in (their breakpoints, if any, live in `files`). */
+  private readonly stepSources = new Map<string, StepSource>();
 
   constructor(
     /** The scenario's folder: callbacks are named relative to it. */
@@ -98,6 +103,7 @@ export class ScenarioCallbacks {
       if (r === undefined) return { id, kind: 'source', verified: false, message: problem ?? `no instruction at or after line ${s.line} in ${path.basename(file)}`, line: s.line, locations: [], spec: s, hits: 0, hitTest };
       return { id, kind: 'source', verified: true, line: r.line, locations: [{ image: -1, address: BigInt(r.slot) }], spec: s, hits: 0, hitTest };
     });
+    this.stepSources.delete(path.resolve(file));
     if (asm !== undefined && problem === undefined) this.files.set(path.resolve(file), { asm, breakpoints: bps, verified: new Map() });
     else this.files.delete(path.resolve(file));
     return bps;
@@ -113,16 +119,56 @@ export class ScenarioCallbacks {
     const file = path.resolve(this.baseDir, cb.name);
     const f = this.files.get(file);
     if (f === undefined || !f.breakpoints.some((b) => b.verified)) return undefined;
+    const dbg = this.recordRun(cb, ctx, guest, now, file, f.asm, f.verified, () => f.breakpoints);
+    if (which === 'last') {
+      const last = dbg.lastHit();
+      return last.reason === 'breakpoint' ? { file, debugger: dbg, stop: last } : undefined;
+    }
+    const stop = dbg.atStart() ?? dbg.continue();
+    return stop.finished === true ? undefined : { file, debugger: dbg, stop };
+  }
+
+  /**
+   * Records the run `cb` is about to make, whatever breakpoints its file has, stopped at its first
+   * instruction (a step into the callback). A string says why it cannot be shown: the callback
+   * came as bytecode (a hypercall), or its file is gone or no longer assembles.
+   */
+  recordAtStart(cb: Callback, ctx: Uint8Array, guest: GuestMemory, now: number): RecordedStop | string {
+    if (cb.name.startsWith('hypercall@')) return `callback ${cb.name} was registered as bytecode: there is no source to step into`;
+    const file = path.resolve(this.baseDir, cb.name);
+    const withBreakpoints = this.files.get(file);
+    const src = withBreakpoints ?? this.stepSource(file);
+    if ('problem' in src) return src.problem;
+    const dbg = this.recordRun(cb, ctx, guest, now, file, src.asm, src.verified, () => withBreakpoints?.breakpoints ?? []);
+    return { file, debugger: dbg, stop: { reason: 'step', description: `stepped into callback ${path.basename(file)} (${cb.event})` } };
+  }
+
+  private stepSource(file: string): StepSource {
+    let s = this.stepSources.get(file);
+    if (s !== undefined) return s;
+    try {
+      const asm = assemble(fs.readFileSync(file, 'utf8'), { file });
+      const e = asm.diagnostics.find((d) => d.severity === 'error');
+      s = e === undefined ? { asm, verified: new Map() } : { problem: `${path.basename(file)} does not assemble (line ${e.range.line}: ${e.message})` };
+    } catch {
+      s = { problem: `${file} cannot be read` };
+    }
+    this.stepSources.set(file, s);
+    return s;
+  }
+
+  /** A CallbackDebugger over a recording of the run `cb` is about to make, left at its start. */
+  private recordRun(cb: Callback, ctx: Uint8Array, guest: GuestMemory, now: number, file: string, asm: AsmResult, verifiedByCallback: Map<number, VerifyResult>, breakpoints: () => readonly CodeBreakpoint[]): CallbackDebugger {
     const program: HcbProgram = cb.program;
-    let verified = f.verified.get(cb.id);
+    let verified = verifiedByCallback.get(cb.id);
     if (verified === undefined) {
-      verified = verifyHcb({ ...f.asm, program });
-      f.verified.set(cb.id, verified);
+      verified = verifyHcb({ ...asm, program });
+      verifiedByCallback.set(cb.id, verified);
     }
     const recorded = new RecordedGuest(guest);
     const helpers = new Map<number, HelperImpl>([[KTIME_GET_NS, () => BigInt(now)]]);
     const run = new CallbackRun({
-      file, asm: f.asm, verified, program, event: cb.event, context: ctx.slice(), guest: recorded, helpers,
+      file, asm, verified, program, event: cb.event, context: ctx.slice(), guest: recorded, helpers,
       mapBytes: cb.engineVm?.maps.map((m) => m.region.bytes.slice()) ?? [], hashSlots: cb.engineVm?.maps.map((m) => hashSlotsOf(m)) ?? [],
       budget: CALLBACK_BUDGET,
     });
@@ -130,12 +176,6 @@ export class ScenarioCallbacks {
     run.goTo(CALLBACK_BUDGET + 1);
     recorded.freeze();
     run.goTo(0);
-    const dbg = new CallbackDebugger(run, () => f.breakpoints, this.output, false);
-    if (which === 'last') {
-      const last = dbg.lastHit();
-      return last.reason === 'breakpoint' ? { file, debugger: dbg, stop: last } : undefined;
-    }
-    const stop = dbg.atStart() ?? dbg.continue();
-    return stop.finished === true ? undefined : { file, debugger: dbg, stop };
+    return new CallbackDebugger(run, breakpoints, this.output, false);
   }
 }
