@@ -206,4 +206,19 @@ describe('debug adapter: single-thread execution', function () {
       assert.match(msg, /is not on a hart now, so it cannot run alone/);
     }
   });
+
+  it('with a hypervisor, a vCPU run alone that leaves its hart (its VM shuts down) ends as held; all threads then run to the end', async () => {
+    await launch(dc, { program: path.join(EXAMPLES, 'two-vms/two-vms.hlab.json'), stopOnEntry: true });
+    const r = await continueTo(dc, { threadId: 1, singleThread: true });
+    assert.equal(r.response.body.allThreadsContinued, false);
+    assert.equal(r.stop.body.reason, 'pause');
+    assert.match(r.stop.body.description ?? '', /all other threads are held \(singleThread\) and a\/vCPU 0 \(stopped, not on a hart\) waits with nothing to wake it: hart 1 is held; hart 0 is stopped/);
+    // b's vCPU 1, started meanwhile, was placed on the held hart and has not run
+    const threads = (await dc.threadsRequest()).body.threads.map((t) => t.name);
+    assert.ok(threads.some((n) => /^b\/vCPU 1 \(VS, hart 1\)/.test(n)), threads.join('; '));
+    const end = await continueTo(dc, { threadId: 1 });
+    assert.equal(end.response.body.allThreadsContinued, true);
+    assert.equal(end.stop.body.reason, 'end');
+    assert.match(end.stop.body.description ?? '', /every VM shut down \(a: shutdown, b: shutdown\)/);
+  });
 });
