@@ -8,7 +8,7 @@
 import type { Diagnostic } from '../../simulator/diagnostics';
 import type { Image } from '../../simulator/riscv/image';
 import { DEFAULT_BASE, DEFAULT_SECTION_ORDER } from '../../simulator/riscv/asm';
-import { link } from '../../simulator/riscv/asm/link';
+import { checkLink, link } from '../../simulator/riscv/asm/link';
 import { Pass1 } from '../../simulator/riscv/asm/pass1';
 import type { FileUnit } from '../../simulator/riscv/asm/units';
 import type { LinkContext } from './contexts';
@@ -67,7 +67,8 @@ export function passOne(path: string, text: string, read: ReadText): Pass1Entry 
 export interface LinkedBuild {
   context: LinkContext;
   units: FileUnit[];
-  image: Image | undefined;
+  /** Linked on first read (hover needs it; diagnostics do not). */
+  readonly image: Image | undefined;
   /** Diagnostics of every file of the link (filter by `range.file`). */
   diagnostics: Diagnostic[];
   /** Sources of the link that could not be read. */
@@ -90,14 +91,29 @@ export function buildLink(context: LinkContext, read: ReadText): LinkedBuild {
     units.push(p1.unit);
     diagnostics.push(...p1.diagnostics);
   }
-  let image: Image | undefined;
+  const options = { base: context.base ?? DEFAULT_BASE, sectionOrder: DEFAULT_SECTION_ORDER, sectionAddresses: {} };
   try {
-    const linked = link(units, { base: context.base ?? DEFAULT_BASE, sectionOrder: DEFAULT_SECTION_ORDER, sectionAddresses: {} });
-    diagnostics.push(...linked.diagnostics);
-    image = linked.image;
+    diagnostics.push(...checkLink(units, options));
   } catch (e) {
     const file = context.sources[0] ?? '';
     diagnostics.push({ severity: 'error', message: `internal linker error: ${(e as Error).message}`, range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 }, code: 'internal' });
   }
-  return { context, units, image, diagnostics, missing };
+  // The image (bytes, source map, symbols) only when a feature reads it: diagnostics need none of it.
+  let image: Image | undefined | null = null;
+  return {
+    context,
+    units,
+    get image(): Image | undefined {
+      if (image === null) {
+        try {
+          image = link(units, options).image;
+        } catch {
+          image = undefined; // reported above as an internal linker error
+        }
+      }
+      return image;
+    },
+    diagnostics,
+    missing,
+  };
 }

@@ -109,6 +109,21 @@ class Encoder extends Place implements FinalEnv {
 }
 
 export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diagnostics: Diagnostic[] } {
+  return linkUnits(units, opts, true);
+}
+
+/**
+ * What link() reports, without building the image: no section bytes, source map or symbol
+ * list. The language server checks a file on every keystroke and needs the image only when a
+ * hover asks for encodings; the bytes and the source map were most of a link's garbage.
+ */
+export function checkLink(units: FileUnit[], opts: LinkOptions): Diagnostic[] {
+  return linkUnits(units, opts, false).diagnostics;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+function linkUnits(units: FileUnit[], opts: LinkOptions, withImage: boolean): { image: Image; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const error = (range: SourceRange, message: string, code = 'link', related?: Diagnostic['related']): void => {
     diagnostics.push({ severity: 'error', message, range, code, ...(related ? { related } : {}) });
@@ -144,7 +159,7 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
     }
     const size = Number(at - start);
     const f = flags ?? { alloc: true, write: true, exec: false, progbits: true };
-    sections.push({ name, address: start, data: new Uint8Array(size), size, alloc: f.alloc, write: f.write, exec: f.exec, progbits: f.progbits, align });
+    sections.push({ name, address: start, data: withImage ? new Uint8Array(size) : NO_BYTES, size, alloc: f.alloc, write: f.write, exec: f.exec, progbits: f.progbits, align });
     cursor = at;
   });
 
@@ -234,22 +249,26 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
       sec.data[i + 3] = (word >>> 24) & 0xff;
     };
     for (const it of p.chunk.items) {
-      const at = p.address + BigInt(it.offset);
       if (it.kind === 'insn') {
         for (let k = 0; k < it.instrs.length; k++) {
           const mi = it.instrs[k];
-          const pc = k === 0 ? at : at + BigInt(4 * k);
           let word = fixedWords.get(mi);
+          // Addresses are BigInts (an allocation each): made only where something needs them.
+          const pc = word === undefined || withImage ? p.address + BigInt(it.offset + 4 * k) : 0n;
           if (word === undefined) {
             const reports = diagnostics.length;
             encoder.item = it;
             word = encodeMachine(mi, pc, encoder.at(p.unit, pc));
             if (diagnostics.length === reports && isPositionFree(mi)) fixedWords.set(mi, word);
           }
+          if (!withImage) continue;
           putWord(it.offset + 4 * k, word);
           sourceMap.push({ address: pc, length: 4, range: it.range, isInstruction: true });
         }
-      } else if (it.kind === 'data') {
+        continue;
+      }
+      const at = p.address + BigInt(it.offset);
+      if (it.kind === 'data') {
         let v = 0n;
         try {
           v = evaluate(it.expr, envFor(p.unit, at)).v;
@@ -262,9 +281,10 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
           diagnostics.push({ severity: 'warning', message: `value ${v} truncated to ${it.width * 8} bits`, range: it.range, code: 'truncated' });
         }
         if (!sec.progbits && v !== 0n) error(it.range, `non-zero data in ${sec.name}, which holds no data (nobits)`);
+        if (!withImage) continue;
         put(it.offset, v, it.width);
         sourceMap.push({ address: at, length: it.width, range: it.range, isInstruction: false });
-      } else {
+      } else if (withImage) {
         sec.data.set(it.bytes, base + it.offset);
         if (it.mapped && it.bytes.length) sourceMap.push({ address: at, length: it.bytes.length, range: it.range, isInstruction: false });
       }
@@ -289,6 +309,7 @@ export function link(units: FileUnit[], opts: LinkOptions): { image: Image; diag
         else throw e;
         continue;
       }
+      if (!withImage) continue;
       let size = 0;
       const sizeExpr = u.sizes.get(def.name);
       if (sizeExpr) {
