@@ -7,9 +7,10 @@
  * first change of a burst. They run on the main thread, unless the document's last run took more
  * than `OFFLOAD_QUICK_MS`: then they move to the worker (one run in flight per document, the
  * latest version next), so that typing in a very large file never stalls the server. The first
- * run of a document is cold (every cache empty) and does not count: a 5,000-line file whose
- * opening took 200 ms re-analyses an edit in 10-20 ms, and sending its first edits to a worker
- * that starts cold too made them 100-600 ms.
+ * run of a document is cold (every cache empty) and does not count, and it takes two slow runs in
+ * a row to offload: a 5,000-line file whose opening took 200 ms re-analyses an edit in 10-20 ms
+ * once the JIT has warmed up, and sending its first edits to a worker that starts cold too made
+ * them 100-600 ms.
  *
  * Slow diagnostics (the verifier) run in the worker `debounceMs` after the last change while
  * changes come quickly (typing), at once after an edit that follows a pause; at most one job per
@@ -42,8 +43,10 @@ interface DocState {
   quickTimer?: NodeJS.Timeout;
   /** When the first change still waiting for quick diagnostics arrived. */
   quickSince: number;
-  /** Duration of the last quick run (main thread or worker). */
+  /** What decides offloading: the smaller of the last two main-thread runs, or the worker's last run. */
   quickCost: number;
+  /** The cost of the last main-thread run alone (quickCost is the smaller of the last two). */
+  lastQuickCost: number;
   quickInflight?: SlowHandle;
   quickAgain: boolean;
   /** When the previous change arrived. */
@@ -131,7 +134,7 @@ export class DiagnosticsScheduler {
   private state(uri: string): DocState {
     let st = this.docs.get(uri);
     if (!st) {
-      st = { quick: [], slow: [], quickVersion: -1, slowVersion: -1, quickSince: 0, quickCost: 0, quickAgain: false, lastChange: -Infinity, slowLost: 0 };
+      st = { quick: [], slow: [], quickVersion: -1, slowVersion: -1, quickSince: 0, quickCost: 0, lastQuickCost: 0, quickAgain: false, lastChange: -Infinity, slowLost: 0 };
       this.docs.set(uri, st);
     }
     return st;
@@ -169,8 +172,11 @@ export class DiagnosticsScheduler {
     const t0 = performance.now();
     const diagnostics = guard(this.log, `${lang.languageId} quick diagnostics`, [], () => lang.quickDiagnostics(doc, this.context()));
     // A document's first analysis starts with nothing cached (no lines parsed, nothing expanded),
-    // so it says little about what an edit costs: only later runs decide whether to offload.
-    st.quickCost = st.quickVersion < 0 ? 0 : performance.now() - t0;
+    // so it says little about what an edit costs: only later runs decide whether to offload, and
+    // only two slow runs in a row (the first edits also run before the JIT has optimised them).
+    const cost = performance.now() - t0;
+    st.quickCost = st.quickVersion < 0 ? 0 : Math.min(cost, st.lastQuickCost);
+    st.lastQuickCost = st.quickVersion < 0 ? 0 : cost;
     this.setQuick(uri, st, doc.version, diagnostics);
   }
 

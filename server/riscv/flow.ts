@@ -19,10 +19,10 @@ export interface FlowInsn {
   mi: MachineInstr;
   name: string;
   range: SourceRange;
-  /** Control-flow successors (indexes); `exit` marks a way out of what this section shows. */
-  next: number[];
+  /** Control-flow successors (indexes); `exit` marks a way out of what this section shows. Never changed once built (lists are shared). */
+  next: readonly number[];
   exit?: 'return' | 'jump-away' | 'end';
-  prev: number[];
+  prev: readonly number[];
   /** Register facts before this instruction (recorded for stores and CSR instructions only). */
   before: RegFacts;
 }
@@ -169,12 +169,41 @@ function labelsBySection(unit: FileUnit): Map<string, Map<number, string[]>> {
 }
 
 /** The instruction index a branch or jump target names in this section, if it is a label here. */
-function targetIndex(mi: MachineInstr, unit: FileUnit, section: string, byOffset: ReadonlyMap<number, number>): number | undefined {
+function targetIndex(mi: MachineInstr, unit: FileUnit, section: string, insns: readonly FlowInsn[]): number | undefined {
   const name = targetOf(mi);
   if (name === undefined) return undefined;
   const s = unit.symbols.get(name);
-  return s?.section === section && s.offset !== undefined ? byOffset.get(s.offset) : undefined;
+  return s?.section === section && s.offset !== undefined ? indexAt(insns, s.offset) : undefined;
 }
+
+/** The instruction at `offset` (instructions are in ascending offset order), by bisection. */
+function indexAt(insns: readonly FlowInsn[], offset: number): number | undefined {
+  let lo = 0;
+  let hi = insns.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const o = insns[mid].offset;
+    if (o === offset) return mid;
+    if (o < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/**
+ * One-element index lists, shared by every flow ever built (most instructions have exactly one
+ * successor and one predecessor): frozen, so nothing can change one under another flow.
+ */
+const singletons: (readonly number[])[] = [];
+function only(i: number): readonly number[] {
+  let l = singletons[i];
+  if (l === undefined) {
+    for (let k = singletons.length; k <= i; k++) singletons[k] = Object.freeze([k]);
+    l = singletons[i];
+  }
+  return l;
+}
+const NONE: readonly number[] = Object.freeze([]);
 
 /*
  * Runs on every keystroke over every instruction of the file, so it is written as plain loops
@@ -186,15 +215,12 @@ export function buildFlow(unit: FileUnit): FlowUnit {
   let labelsOf: Map<string, Map<number, string[]>> | undefined;
   for (const chunk of unit.chunks.values()) {
     const insns: FlowInsn[] = [];
-    const byOffset = new Map<number, number>();
     for (const item of chunk.items) {
       if (item.kind !== 'insn') continue;
       const { instrs, range } = item;
       for (let k = 0; k < instrs.length; k++) {
         const mi = instrs[k];
-        const offset = item.offset + 4 * k;
-        byOffset.set(offset, insns.length);
-        insns.push({ index: insns.length, offset, mi, name: mi.def.name, range, next: UNLINKED, prev: UNLINKED, before: EMPTY, exit: undefined });
+        insns.push({ index: insns.length, offset: item.offset + 4 * k, mi, name: mi.def.name, range, next: UNLINKED, prev: UNLINKED, before: EMPTY, exit: undefined });
       }
     }
     if (!insns.length) continue;
@@ -202,7 +228,7 @@ export function buildFlow(unit: FileUnit): FlowUnit {
     const labels = new Map<number, string[]>();
     // A label at the end of the section, or between data, is at the next instruction if any.
     for (const [offset, names] of labelsOf.get(chunk.name) ?? []) {
-      const at = byOffset.get(offset);
+      const at = indexAt(insns, offset);
       if (at === undefined) continue;
       const there = labels.get(at);
       if (there) there.push(...names);
@@ -212,38 +238,37 @@ export function buildFlow(unit: FileUnit): FlowUnit {
     for (const insn of insns) {
       const { mi, name, index } = insn;
       const format = mi.def.format;
-      // Successor lists are made at their final length: a push onto an empty array reserves
-      // room for 17 elements, which for every instruction of a big file was most of this
-      // function's garbage.
       const fall = index < last ? index + 1 : undefined;
       if (name === 'mret' || name === 'sret') {
         insn.exit = 'return';
-        insn.next = [];
+        insn.next = NONE;
       } else if (format === 'B' || (name === 'jal' && mi.rd === 0)) {
         const branch = format === 'B';
         if (branch && fall === undefined) insn.exit = 'end';
-        const t = targetIndex(mi, unit, chunk.name, byOffset);
+        const t = targetIndex(mi, unit, chunk.name, insns);
         if (t === undefined) insn.exit = 'jump-away';
         const falls = branch && fall !== undefined;
-        insn.next = falls ? (t === undefined ? [fall] : [fall, t]) : t === undefined ? [] : [t];
+        insn.next = falls ? (t === undefined ? only(fall) : [fall, t]) : t === undefined ? NONE : only(t);
       } else if (name === 'jalr' && mi.rd === 0) {
         insn.exit = mi.rs1 === RA ? 'return' : 'jump-away';
-        insn.next = [];
-      } else if (fall !== undefined) insn.next = [fall];
+        insn.next = NONE;
+      } else if (fall !== undefined) insn.next = only(fall);
       else {
         insn.exit = 'end';
-        insn.next = [];
+        insn.next = NONE;
       }
     }
     for (const insn of insns) {
       for (const n of insn.next) {
         const to = insns[n];
-        if (to.prev === UNLINKED) to.prev = [insn.index];
-        else to.prev.push(insn.index);
+        // A one-element list is a shared singleton (copied on the second predecessor); longer ones are this flow's own.
+        if (to.prev === UNLINKED) to.prev = only(insn.index);
+        else if (to.prev.length === 1) to.prev = [to.prev[0], insn.index];
+        else (to.prev as number[]).push(insn.index);
       }
     }
-    // Every instruction owns its lists; none keeps the shared placeholder.
-    for (const insn of insns) if (insn.prev === UNLINKED) insn.prev = [];
+    // Every instruction gets its own (or a shared, frozen) list; none keeps the placeholder.
+    for (const insn of insns) if (insn.prev === UNLINKED) insn.prev = NONE;
     analyseRegisters(insns, unit);
     sections.push({ name: chunk.name, insns, labels });
   }
