@@ -35,7 +35,7 @@ export interface VcpuSummary {
   /** Current privilege ('VS', 'VU', 'HS', 'M', 'S', 'U'). */
   mode: string;
   pc: Hex;
-  /** VM exits of this vCPU by reason. */
+  /** VM exits of this vCPU by reason (the VM's are the sum over its vCPUs). */
   exits: Record<string, number>;
 }
 

@@ -8,7 +8,7 @@ import { asType } from './expression';
 import { LinkResolver, disassemble } from './disasm';
 import { evaluate } from './evaluate';
 import { readMemory } from './memory';
-import { registerGroups } from './registers';
+import { exitsByReason, registerGroups } from './registers';
 import { InspectError, hex, type InspectTarget, type ThreadContext } from './target';
 import { resolveThread } from './thread';
 import { tlbSlotFor, walkFor } from './translate';
@@ -187,10 +187,13 @@ function info(t: InspectTarget, ctx: ThreadContext, rest: string | undefined, co
     for (const vm of sum.vms) {
       const real = t.hypervisor.vms.find((v) => v.name === vm.name);
       lines.push(`VM ${vm.name}: VMID ${vm.vmid}, ${vm.state}${real?.stopReason ? ` (${real.stopReason})` : ''}, ${vm.paging} paging, ${real ? `${real.memory / 1024 / 1024} MiB, G-stage root ${hex(real.gstage.root)}, ${real.gstage.mappedPages} pages mapped` : ''}`);
-      const exits = vm.vcpus[0]?.exits ?? {};
+      const byReason = (exits: Record<string, number>): string => (Object.keys(exits).length ? ` (${Object.entries(exits).map(([k, n]) => `${k} ${n}`).join(', ')})` : '');
       const total = t.machine.metrics.get(`${vm.name}.vm_exits.total`) ?? 0;
-      lines.push(`  VM exits: ${total}${Object.keys(exits).length ? ` (${Object.entries(exits).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`);
-      for (const v of vm.vcpus) lines.push(`  vCPU ${v.vcpu}: ${v.state}, ${v.hart === null ? 'no hart' : `hart ${v.hart}`}, ${v.mode}, pc ${v.pc}`);
+      lines.push(`  VM exits: ${total}${real ? byReason(exitsByReason(t.machine, real)) : ''}`);
+      for (const v of vm.vcpus) {
+        const own = Object.values(v.exits).reduce((a, n) => a + n, 0);
+        lines.push(`  vCPU ${v.vcpu}: ${v.state}, ${v.hart === null ? 'no hart' : `hart ${v.hart}`}, ${v.mode}, pc ${v.pc}, ${own} exits${byReason(v.exits)}`);
+      }
     }
     return lines.join('\n');
   }

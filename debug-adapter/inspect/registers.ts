@@ -71,11 +71,12 @@ function csrEntries(s: ThreadState, names: readonly string[], editable: boolean)
   return out;
 }
 
-/** VM exits of a VM by reason, from the machine's metrics (the hypervisor counts them per VM). */
-export function exitsByReason(machine: Machine, vm: Vm): Record<string, number> {
+/** VM exits by reason, from the machine's metrics: of one vCPU of a VM, or of the whole VM. */
+export function exitsByReason(machine: Machine, vm: Vm, vcpu?: number): Record<string, number> {
+  const prefix = vcpu === undefined ? vm.name : `${vm.name}.vcpu${vcpu}`;
   const out: Record<string, number> = {};
   for (const r of VM_EXIT_REASONS) {
-    const n = machine.metrics.get(`${vm.name}.vm_exits.by_reason.${metricSegment(r)}`);
+    const n = machine.metrics.get(`${prefix}.vm_exits.by_reason.${metricSegment(r)}`);
     if (n !== undefined && n > 0) out[r] = n;
   }
   return out;
@@ -98,9 +99,14 @@ function hypervisorEntries(t: InspectTarget, s: ThreadState): RegisterEntry[] {
     { name: 'vm', value: BigInt(vm.vmid), editable: false, detail: `${vm.name} (VMID ${vm.vmid}, ${vm.state})` },
     { name: 'vcpu', value: BigInt(vcpu.index), editable: false, detail: `${vcpu.state}, ${placed}` },
     { name: 'instructions', value: BigInt(vcpu.instructions + (vcpu.hart >= 0 ? t.machine.harts[vcpu.hart].retired - vcpu.retiredMark : 0)), editable: false, detail: 'retired in the guest by this vCPU' },
-    { name: 'exits', value: BigInt(t.machine.metrics.get(`${vm.name}.vm_exits.total`) ?? 0), editable: false, detail: `VM exits of ${vm.name}` },
+    {
+      name: 'exits',
+      value: BigInt(t.machine.metrics.get(`${vm.name}.vcpu${vcpu.index}.vm_exits.total`) ?? 0),
+      editable: false,
+      detail: `VM exits of this vCPU (${vm.name}: ${t.machine.metrics.get(`${vm.name}.vm_exits.total`) ?? 0} in all)`,
+    },
   );
-  for (const [r, n] of Object.entries(exitsByReason(t.machine, vm))) out.push({ name: `exits.${r}`, value: BigInt(n), editable: false, detail: `${vm.name}` });
+  for (const [r, n] of Object.entries(exitsByReason(t.machine, vm, vcpu.index))) out.push({ name: `exits.${r}`, value: BigInt(n), editable: false, detail: `${vm.name}/${vcpu.index}` });
   out.push(
     { name: 'gstage.mappedPages', value: BigInt(vm.gstage.mappedPages), editable: false },
     { name: 'gstage.demandMaps', value: BigInt(vm.demandMaps), editable: false },

@@ -32,7 +32,7 @@ export function machineSummary(t: InspectTarget, threads: readonly { threadId: n
       const ctx: ThreadContext = { hart: Math.max(0, v.hart >= 0 ? v.hart : v.lastHart), vm: vm.name, vcpu: v.index };
       const s = resolveThread(t, ctx);
       const thread = threads.find((x) => x.ctx.vm === vm.name && (x.ctx.vcpu ?? 0) === v.index);
-      return { threadId: thread?.threadId ?? -1, vm: vm.name, vcpu: v.index, hart: v.hart >= 0 ? v.hart : null, state: v.state, mode: s.modeName, pc: hex(s.getPc()), exits: exitsByReason(m, vm) };
+      return { threadId: thread?.threadId ?? -1, vm: vm.name, vcpu: v.index, hart: v.hart >= 0 ? v.hart : null, state: v.state, mode: s.modeName, pc: hex(s.getPc()), exits: exitsByReason(m, vm, v.index) };
     }),
   }));
   const time = Math.max(m.timeNow(), ...m.harts.map((_, i) => m.hartTime(i)));

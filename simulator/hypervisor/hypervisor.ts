@@ -42,6 +42,7 @@
  * entry vmEntry + trapReturn; MMIO emulation adds mmioAccess, remote fences and IPIs ipiLatency.
  * Metrics (counted directly, with the names MetricsCollector uses): vm_exits.total,
  * vm_exits.by_reason.<r>, hart<h>.vm_exits, <vm>.vm_exits.total, <vm>.vm_exits.by_reason.<r>,
+ * <vm>.vcpu<n>.vm_exits.total, <vm>.vcpu<n>.vm_exits.by_reason.<r>,
  * vm_entries.total, <vm>.vm_entries.total, sbi.calls.*, <vm>.sbi_calls.*, <vm>.hypercalls;
  * {@link Hypervisor.metrics} adds per-VM instructions, console chars, state and G-stage figures.
  *
@@ -445,6 +446,8 @@ export class Hypervisor implements Snapshottable<HypervisorState> {
     m.add(`hart${h.id}.vm_exits`);
     m.add(`${vm.name}.vm_exits.total`);
     m.add(`${vm.name}.vm_exits.by_reason.${r}`);
+    m.add(`${vm.name}.vcpu${v.index}.vm_exits.total`);
+    m.add(`${vm.name}.vcpu${v.index}.vm_exits.by_reason.${r}`);
     const t = this.machine.trace;
     if (t.enabled('vm-exit')) {
       t.emit(detail === undefined

@@ -87,7 +87,7 @@ export class Metrics {
  * | event | metrics |
  * |---|---|
  * | trap | `traps.total`, `traps.by_cause.<cause>`, `hart<h>.traps`, `<vm>.traps` |
- * | vm-exit | `vm_exits.total`, `vm_exits.by_reason.<reason>`, `hart<h>.vm_exits`, `<vm>.vm_exits.total`, `<vm>.vm_exits.by_reason.<reason>` |
+ * | vm-exit | `vm_exits.total`, `vm_exits.by_reason.<reason>`, `hart<h>.vm_exits`, `<vm>.vm_exits.total`, `<vm>.vm_exits.by_reason.<reason>`, `<vm>.vcpu<n>.vm_exits.total`, `<vm>.vcpu<n>.vm_exits.by_reason.<reason>` |
  * | vm-entry | `vm_entries.total`, `<vm>.vm_entries.total` |
  * | walk | `tlb.misses`, `hart<h>.tlb.misses`, `<vm>.tlb.misses`, `walks.references` (also per hart/vm), `walks.by_stage.<stage>`, `walks.faults` |
  * | tlb-fill | `tlb.fills`, `hart<h>.tlb.fills`, `<vm>.tlb.fills`, `tlb.evictions` |
@@ -131,6 +131,10 @@ export class MetricsCollector {
         if (vm !== undefined) {
           m.add(`${vm}.vm_exits.total`);
           m.add(`${vm}.vm_exits.by_reason.${reason}`);
+          if (e.vcpu !== undefined) {
+            m.add(`${vm}.vcpu${e.vcpu}.vm_exits.total`);
+            m.add(`${vm}.vcpu${e.vcpu}.vm_exits.by_reason.${reason}`);
+          }
         }
         break;
       }

@@ -36,7 +36,7 @@ describe('inspect: registers', () => {
     assert.equal(gen.find((e) => e.name === 'zero')?.editable, false);
   });
 
-  it('a running vCPU: VS CSRs, mode and V, exits of its VM', () => {
+  it('a running vCPU: VS CSRs, mode and V, its own exits', () => {
     const b = build('hello-vm/hello-vm.hlab.json');
     b.run(300);
     const h = b.target.machine.harts[0];
@@ -49,7 +49,8 @@ describe('inspect: registers', () => {
     assert.equal(hv?.entries.find((e) => e.name === 'mode')?.detail, 'VS');
     const hvm = group(gs, 'Hypervisor');
     assert.equal(hvm.get('V'), 1n);
-    assert.equal(hvm.get('exits'), BigInt(b.target.machine.metrics.get('hello.vm_exits.total') ?? -1));
+    assert.equal(hvm.get('exits'), BigInt(b.target.machine.metrics.get('hello.vcpu0.vm_exits.total') ?? -1));
+    assert.equal(hvm.get('exits'), BigInt(b.target.machine.metrics.get('hello.vm_exits.total') ?? -1), 'hello-vm has one vCPU');
     assert.ok((hvm.get('exits.ecall') ?? 0n) > 0n);
     assert.equal(group(gs, 'CSRs (S/HS)').get('hgatp'), b.target.hypervisor?.vms[0].hgatpFor());
     const counted = hvm.get('instructions');

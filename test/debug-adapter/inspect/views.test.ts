@@ -139,7 +139,10 @@ describe('inspect: views', () => {
         assert.equal(v.hart, real.hart >= 0 ? real.hart : null);
         if (real.hart < 0) assert.equal(v.pc, `0x${BigInt.asUintN(64, BigInt(real.ctx.pc)).toString(16)}`);
       }
-      assert.equal(Object.values(vm.vcpus[0].exits).reduce((a, x) => a + x, 0), t.machine.metrics.get(`${vm.name}.vm_exits.total`));
+      // per vCPU: each its own, together the VM's
+      const perVcpu = vm.vcpus.map((v) => Object.values(v.exits).reduce((a, x) => a + x, 0));
+      assert.equal(perVcpu.reduce((a, x) => a + x, 0), t.machine.metrics.get(`${vm.name}.vm_exits.total`));
+      vm.vcpus.forEach((v, k) => assert.equal(perVcpu[k], t.machine.metrics.get(`${vm.name}.vcpu${v.vcpu}.vm_exits.total`) ?? 0));
     }
     assert.equal(s.instructions, t.machine.harts.reduce((a, h) => a + h.retired, 0));
     assert.ok(s.time >= t.machine.cycles);
