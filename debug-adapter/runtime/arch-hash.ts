@@ -26,7 +26,31 @@ const MMU_NOISE = ['rt', 'ra', 'rs', 'wt', 'wa', 'ws', 'ft', 'fa', 'fs', 'geomet
 /** TLB fields: replacement stamps and statistics (the entries themselves are state). */
 const TLB_NOISE = ['stamp', 'clock', 'evictions', 'fills', 'fifo', 'rng'];
 /** Machine fields: configuration, budgets, slice cursors, clock/mark pairs (hashed as hart times). */
-const MACHINE_NOISE = ['costs', 'ramBase', 'ramSize', 'cpi', 'cyclesPerTick', 'quantum', 'firmware', 'remaining', 'current', 'sliceOpen', 'sliceHart', 'clocks', 'marks', 'extra', 'stopRequest', 'tohostHit', 'holds', 'heldIdleSince'];
+const MACHINE_NOISE = ['costs', 'ramBase', 'ramSize', 'cpi', 'cyclesPerTick', 'quantum', 'firmware', 'remaining', 'current', 'sliceOpen', 'sliceHart', 'clocks', 'marks', 'extra', 'stopRequest', 'tohostHit', 'holds', 'heldIdleSince', 'burstLeft', 'burstHart', 'stopCutsBurst'];
+
+/**
+ * The hypervisor's state with each vCPU's instruction count brought to one form: a vCPU on a hart
+ * counts `instructions` up to `retiredMark` of the hart's `retired`, and the hypervisor moves the
+ * mark after every run, so only `instructions - retiredMark` (on a hart) or `instructions` (off
+ * one) is state; the mark itself depends on where runs were cut.
+ */
+function hypervisorState(hypervisor: Hypervisor): unknown {
+  const s = hypervisor.captureState();
+  return {
+    ...s,
+    vms: s.vms.map((vm) => ({
+      ...vm,
+      vcpus: vm.vcpus.map((v) => {
+        const fields = new Map(v);
+        const placed = typeof fields.get('hart') === 'number' && (fields.get('hart') as number) >= 0;
+        const count = Number(fields.get('instructions') ?? 0) - (placed ? Number(fields.get('retiredMark') ?? 0) : 0);
+        fields.delete('retiredMark');
+        fields.set('instructions', count);
+        return fields;
+      }),
+    })),
+  };
+}
 
 /** Hex digest of the architectural state of `machine` (and of `hypervisor` when given). */
 export function archHash(machine: Machine, hypervisor?: Hypervisor): string {
@@ -48,7 +72,7 @@ export function archHash(machine: Machine, hypervisor?: Hypervisor): string {
     harts,
     devices,
     events: events.items.map((e) => [e.time, e.label]),
-    hypervisor: hypervisor?.captureState(),
+    hypervisor: hypervisor === undefined ? undefined : hypervisorState(hypervisor),
   }));
   hashRam(h, machine);
   return h.digest('hex');

@@ -205,6 +205,20 @@ export class Machine {
   private readonly holds: Uint8Array;
   /** Machine time at which every unheld hart began waiting while others were held, or -1. */
   private heldIdleSince = -1;
+  /**
+   * Instructions left of hart `burstHart`'s current burst when a run was cut inside it. A burst is
+   * one call to the hart with a budget computed from its clock; costs counted after an instruction
+   * (TLB walks, loads, taken branches) do not end it, so an uninterrupted run may take the hart
+   * past the slice end. A cut (instruction limit, debugger stop at a boundary) must not shorten
+   * the burst by recomputing the budget on resume, so the rest is carried over (see runHart).
+   */
+  private burstLeft = 0;
+  private burstHart = -1;
+  /**
+   * Whether the pending stop request cut the running hart between instructions with nothing else
+   * ending its burst (its `brk` was still clear): only then does the burst go on after the stop.
+   */
+  private stopCutsBurst = false;
 
   constructor(config: MachineConfig = {}) {
     this.ramBase = config.ramBase ?? 0x80000000n;
@@ -311,6 +325,8 @@ export class Machine {
     this.now = 0;
     this.sliceOpen = false;
     this.sliceHart = 0;
+    this.burstLeft = 0;
+    this.burstHart = -1;
     this.clocks.fill(0);
     this.extra.fill(0);
     this.sbiTimers.fill(undefined);
@@ -363,7 +379,13 @@ export class Machine {
 
   /** Stops the run at the next instruction boundary (devices, firmware). */
   requestStop(stop: StopRequest): void {
-    if (this.stopRequest === undefined) this.stopRequest = stop;
+    if (this.stopRequest === undefined) {
+      this.stopRequest = stop;
+      // A debugger's stop is no event of the program: the burst it cuts goes on when the run
+      // resumes. A stop the program caused (finisher, shutdown) or one that comes with another
+      // reason to end the burst (the hart's brk already set) ends it as usual.
+      this.stopCutsBurst = stop.reason === 'debug' && this.current >= 0 && !this.harts[this.current].brk;
+    }
     if (this.current >= 0) this.harts[this.current].brk = true;
   }
 
@@ -609,6 +631,7 @@ export class Machine {
     let total = 0;
     this.tohostHit = false;
     this.stopRequest = undefined;
+    this.stopCutsBurst = false;
     const n = this.harts.length;
     for (;;) {
       if (!this.sliceOpen) {
@@ -647,8 +670,11 @@ export class Machine {
         if (this.stopRequest) return this.requestedStop(h, total);
         if (this.remaining <= 0) break;
       }
-      if (this.remaining <= 0 && this.sliceUnfinished()) break;
+      // A carried burst keeps the slice open even when the hart's clock is past its end already.
+      if (this.remaining <= 0 && (this.burstLeft > 0 || this.sliceUnfinished())) break;
       this.sliceOpen = false;
+      this.burstLeft = 0;
+      this.burstHart = -1;
       this.now = this.sliceEnd;
     }
     const h = this.harts[0];
@@ -672,12 +698,33 @@ export class Machine {
     let done = 0;
     try {
       for (;;) {
-        const t = this.hartTime(i);
-        if (t >= this.sliceEnd || this.remaining <= 0) break;
-        const budget = Math.min(this.remaining, Math.ceil((this.sliceEnd - t) / this.cpi));
+        // Taken only when instructions may run: a 0-instruction run (a debugger settling a stop)
+        // must leave the carried burst in place.
+        if (this.remaining <= 0) break;
+        let burst = 0;
+        if (this.burstHart >= 0) {
+          // The rest of the burst a cut run left on this hart; dropped if another hart runs first
+          // (the cut hart was held since, or stopped).
+          if (this.burstHart === i) burst = this.burstLeft;
+          this.burstLeft = 0;
+          this.burstHart = -1;
+        }
+        if (burst === 0) {
+          const t = this.hartTime(i);
+          if (t >= this.sliceEnd) break;
+          burst = Math.ceil((this.sliceEnd - t) / this.cpi);
+        }
+        const budget = Math.min(this.remaining, burst);
         const ran = h.run(budget);
         done += ran;
         this.remaining -= ran;
+        // Cut inside the burst: by the instruction limit (the budget used up, nothing else ended
+        // the call) or by a debugger stop between instructions. An uninterrupted run would have
+        // gone on in the same call, so the resumed run does.
+        if (ran < burst && ((ran === budget && !h.brk) || (this.stopRequest !== undefined && this.stopCutsBurst))) {
+          this.burstLeft = burst - ran;
+          this.burstHart = i;
+        }
         // No charge for a call that retired nothing: traps are charged per trap (trapEntry) and VM
         // exits by the hypervisor, and a charge per empty call would depend on where a run was cut.
         if (h.fatal || h.stuck || this.tohostHit || this.stopRequest) break;
@@ -704,6 +751,7 @@ export class Machine {
   private requestedStop(h: Hart, total: number): RunResult {
     const s = this.stopRequest;
     this.stopRequest = undefined;
+    this.stopCutsBurst = false;
     if (!s) throw new Error('no stop request');
     const r: RunResult = { reason: s.reason, instret: BigInt(total), pc: h.getPc(), cycles: this.stopTime(), message: `${s.message} after ${total} instructions` };
     if (s.failCode !== undefined) r.failCode = s.failCode;
