@@ -21,6 +21,7 @@ import type { GuestMemory } from '../../simulator/ebpf/vm/guest';
 import { Memory, RuntimeCheckError, type Region } from '../../simulator/ebpf/vm/memory';
 import { Stepper, type StepperFrame } from '../../simulator/ebpf/vm/stepper';
 import { Vm, defaultHelpers, type HelperImpl } from '../../simulator/ebpf/vm/vm';
+import { PRANDOM_SEED, Prandom } from '../../simulator/ebpf/vm/prandom';
 import { InspectError } from '../inspect/target';
 import { restoreHashSlots, type HashState } from '../../simulator/hypervisor/callbacks';
 import { U64, evaluateNode, formatValue, parse, type EvalEnv, type NameValue } from '../inspect/expression';
@@ -43,6 +44,8 @@ export interface CallbackInputs {
   mapBytes?: readonly Uint8Array[];
   /** Initial key tables of the hash maps (null for other maps), with `mapBytes`. */
   hashSlots?: readonly (HashState | null)[];
+  /** get_prandom_u32's state when the run starts (Prandom.state; default PRANDOM_SEED, a fresh callback's). */
+  prandomState?: number;
   budget: number;
 }
 
@@ -92,7 +95,8 @@ export class CallbackRun {
   /** Back to the first instruction with the original inputs (a new VM: helper and map state start over). */
   restart(): void {
     const { program, guest, helpers, mapBytes, context } = this.inputs;
-    const all = defaultHelpers();
+    // A generator of its own from the recorded state: every restart draws the same numbers.
+    const all = defaultHelpers(new Prandom(this.inputs.prandomState ?? PRANDOM_SEED));
     for (const [id, f] of helpers ?? []) all.set(id, f);
     // The region order (maps, guest window, then context) is the hypervisor's: pointers match its runs.
     this.vm = new Vm(program, { helpers: all, ...(guest === undefined ? {} : { guest }), trapDivision: false });

@@ -170,6 +170,8 @@ export class ScenarioCallbacks {
     const run = new CallbackRun({
       file, asm, verified, program, event: cb.event, context: ctx.slice(), guest: recorded, helpers,
       mapBytes: cb.engineVm?.maps.map((m) => m.region.bytes.slice()) ?? [], hashSlots: cb.engineVm?.maps.map((m) => hashSlotsOf(m)) ?? [],
+      // Called before the machine's run: the state that run starts from.
+      prandomState: cb.prandom.state,
       budget: CALLBACK_BUDGET,
     });
     // The whole run first, so that every guest read it makes is kept while the window is live.

@@ -33,8 +33,8 @@
  * emits `callback-run` (name, event, instructions, cycles, r0).
  *
  * Snapshots: {@link CallbackRegistry.captureState} holds every registration (VM, id, name,
- * event, range, instructions, maps' contents, counters) and the next id; restoring rebuilds the
- * engines from the instructions.
+ * event, range, instructions, maps' contents, counters, get_prandom_u32's state) and the next id;
+ * restoring rebuilds the engines from the instructions.
  */
 import type { Diagnostic } from '../diagnostics';
 import { EVENT_NAMES, EVENTS, type EventName } from '../ebpf/events';
@@ -43,6 +43,7 @@ import type { GuestRange, HcbProgram } from '../ebpf/program';
 import { RuntimeCheckError } from '../ebpf/vm/memory';
 import type { GuestMemory } from '../ebpf/vm/guest';
 import { Vm as BpfVm, defaultHelpers, type EngineKind } from '../ebpf/vm/vm';
+import { Prandom } from '../ebpf/vm/prandom';
 import { HELPERS_BY_NAME } from '../ebpf/events';
 import type { CompilerFacts } from '../ebpf/vm/facts';
 import { verifierFacts } from '../ebpf/verifier/facts';
@@ -135,6 +136,12 @@ export class Callback {
   window: GuestWindow | undefined;
   /** What the verifier proved about the program, for the compiler (derived from the program, not state). */
   facts: CompilerFacts | undefined;
+  /**
+   * get_prandom_u32's generator: state of the callback, not of its engine (which a snapshot
+   * restore rebuilds), so snapshots capture it and a debugger replays a run from the state the
+   * run starts with (read it in CallbackObserver.beforeRun).
+   */
+  readonly prandom = new Prandom();
 
   constructor(
     readonly vmIndex: number,
@@ -161,6 +168,8 @@ export interface RunOutcome {
  * Sees each callback run just before it happens, with its inputs: the context bytes, the guest
  * memory as the run will read it, the hart (a debugger records runs that reach breakpoints).
  * It must not change the machine: the run that follows is the one the machine makes anyway.
+ * Whatever else the run depends on is the callback's (`cb.prandom.state`: get_prandom_u32's
+ * state, the engine's map contents), as it is now, before the run.
  */
 export interface CallbackObserver {
   beforeRun(cb: Callback, ctx: Uint8Array, guest: GuestMemory, hart: number): void;
@@ -170,6 +179,8 @@ export interface CallbackObserver {
 interface CallbackSnapshot {
   vmIndex: number; id: number; name: string; event: EventName; start: bigint; end: bigint;
   insns: Insn[]; maps: HcbProgram['maps']; mapBytes: Uint8Array[]; hashSlots: (HashState | null)[]; stats: CallbackStats;
+  /** get_prandom_u32's state (Prandom.state). */
+  prandom: number;
   /** Immutable, derived from the program: shared, not copied. */
   facts: CompilerFacts | undefined;
 }
@@ -266,7 +277,7 @@ export class CallbackRegistry {
     };
     // ktime_get_ns reads the machine's virtual time (1 cycle = 1 ns at the nominal 1 GHz), not
     // the engine's stand-alone clock; what the verifier proved lets the compiler drop checks.
-    const helpers = defaultHelpers();
+    const helpers = defaultHelpers(cb.prandom);
     helpers.set(KTIME_GET_NS, () => BigInt(this.machine.timeNow()));
     const e = new BpfVm(cb.program, { guest, trapDivision: false, facts: cb.facts, helpers });
     // Writable: the verifier lets the program store only to the event's writable fields.
@@ -328,6 +339,7 @@ export class CallbackRegistry {
         mapBytes: c.engineVm?.maps.map((mp) => mp.region.bytes.slice()) ?? [],
         hashSlots: c.engineVm?.maps.map((mp) => hashSlotsOf(mp)) ?? [],
         stats: { ...c.stats },
+        prandom: c.prandom.state,
         facts: c.facts,
       })),
     };
@@ -340,6 +352,7 @@ export class CallbackRegistry {
       const range = { start: c.start, end: c.end };
       const cb = new Callback(c.vmIndex, c.id, c.name, c.event, range, { insns: c.insns.map((i) => ({ ...i })), maps: c.maps.map((d) => ({ ...d })), event: c.event, range });
       Object.assign(cb.stats, c.stats);
+      cb.prandom.state = c.prandom;
       cb.facts = c.facts;
       if (c.mapBytes.length > 0) {
         const e = this.build(cb);

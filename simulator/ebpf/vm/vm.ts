@@ -16,6 +16,7 @@ import { BpfMap } from './maps';
 import { MAP_HANDLE_HI, Memory, RuntimeCheckError, type Region } from './memory';
 import { fits32, type CompilerFacts } from './facts';
 import { guestHelpers, type GuestMemory } from './guest';
+import { Prandom } from './prandom';
 import { aluCode, condCode, memCode, type Names } from './semantics';
 import { basicBlocks, structure } from './structure';
 import { Support } from './support';
@@ -71,8 +72,12 @@ const SPILL = Array.from({ length: 11 }, (_, k) => `R[${2 * k}] = l${k}; R[${2 *
 export const u64 = (a: Int32Array, k: number): bigint => BigInt.asUintN(64, (BigInt(a[2 * k + 1]) << 32n) | BigInt(a[2 * k] >>> 0));
 export const ptrOf = (a: Int32Array, k: number): [hi: number, lo: number] => [a[2 * k + 1], a[2 * k]];
 
-/** The default helpers (map access, time, random, trace). Guest helpers are added by the hypervisor. */
-export function defaultHelpers(): Map<number, HelperImpl> {
+/**
+ * The default helpers (map access, time, random, trace). Guest helpers are added by the hypervisor.
+ * get_prandom_u32 draws from `prandom` (default: a generator of its own at PRANDOM_SEED); an
+ * embedder that snapshots or replays runs passes the generator whose state it keeps.
+ */
+export function defaultHelpers(prandom: Prandom = new Prandom()): Map<number, HelperImpl> {
   const h = new Map<number, HelperImpl>();
   const mapOf = (a: Int32Array, env: HelperEnv): BpfMap => {
     const [hi, lo] = ptrOf(a, 1);
@@ -107,13 +112,7 @@ export function defaultHelpers(): Map<number, HelperImpl> {
     env.trace.push(fmt.replace(/%(?:ll|l)?[dux]/g, (spec) => (k > 5 ? spec : spec.endsWith('x') ? u64(a, k++).toString(16) : spec.endsWith('d') ? BigInt.asIntN(64, u64(a, k++)).toString() : u64(a, k++).toString())));
     return 0;
   });
-  let seed = 0x2545f491;
-  h.set(7, () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return seed >>> 0;
-  });
+  h.set(7, () => prandom.next());
   h.set(8, () => 0);
   return h;
 }
