@@ -750,7 +750,9 @@ export class Pass1 {
       case '.section':
       case '.pushsection': {
         const first = stmt.args[0];
-        const secName = first?.tokens.map((t) => (t.kind === 'str' ? t.text.slice(1, -1) : t.text)).join('');
+        const tokenText = (t: Token): string => (t.kind === 'str' ? t.text.slice(1, -1) : t.text);
+        // One token is the usual `.section .data` (no array or string to build on every pass).
+        const secName = first === undefined ? undefined : first.tokens.length === 1 ? tokenText(first.tokens[0]) : first.tokens.map(tokenText).join('');
         if (!secName) return this.error(stmt.range, `${name} needs a section name`);
         let flags: SectionFlags | undefined;
         const flagTok = stmt.args[1]?.tokens[0];
