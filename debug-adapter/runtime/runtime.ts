@@ -528,9 +528,10 @@ export class Runtime extends EventEmitter {
     return conditionHolds((e) => this.conditionEvaluator(this.target, ctx, e), expr);
   }
 
-  private requestStop(info: StopInfo): true {
+  /** `watchedStore`: the stop comes from a write watch (the machine must not carry the hart's burst over it; StopRequest.endsBurst). */
+  private requestStop(info: StopInfo, watchedStore = false): true {
     if (this.pending === undefined) this.pending = { info };
-    this.program.machine.requestStop({ reason: 'debug', message: `debugger: ${info.reason}` });
+    this.program.machine.requestStop({ reason: 'debug', message: `debugger: ${info.reason}`, ...(watchedStore ? { endsBurst: true } : {}) });
     return true;
   }
 
@@ -546,7 +547,7 @@ export class Runtime extends EventEmitter {
       bp.hits++;
       if (!hitConditionHolds(bp.spec.hitCondition, bp.hits)) return;
     }
-    this.requestStop({ reason: 'data breakpoint', threadId: thread.id, hitBreakpointIds: [bp.id], description: typeof c === 'string' ? c : `${access} of 0x${bp.spec.address.toString(16)} (${bp.spec.length} bytes)` });
+    this.requestStop({ reason: 'data breakpoint', threadId: thread.id, hitBreakpointIds: [bp.id], description: typeof c === 'string' ? c : `${access} of 0x${bp.spec.address.toString(16)} (${bp.spec.length} bytes)` }, access === 'write');
   }
 
   private onLoad(hart: Hart, pa: number, size: number): void {

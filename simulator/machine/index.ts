@@ -146,7 +146,18 @@ const SINGLE_HART_QUANTUM = 1 << 20;
  */
 export const HELD_IDLE_HORIZON = 1_000_000_000;
 
-interface StopRequest { reason: StopReason; failCode?: number; message: string }
+export interface StopRequest {
+  reason: StopReason;
+  failCode?: number;
+  message: string;
+  /**
+   * A debugger's stop (reason 'debug') made where the running hart's call ends anyway, whether or
+   * not anyone stops — a watched store: the bus ends the call on every store a watch covers. The
+   * run then resumes with a new burst, as it would have gone on without the stop. Any other
+   * debugger stop between instructions carries the rest of the burst over (see runHart).
+   */
+  endsBurst?: boolean;
+}
 
 interface Suspension { retentive: boolean; resumeAddr: bigint; opaque: bigint }
 
@@ -383,8 +394,11 @@ export class Machine {
       this.stopRequest = stop;
       // A debugger's stop is no event of the program: the burst it cuts goes on when the run
       // resumes. A stop the program caused (finisher, shutdown) or one that comes with another
-      // reason to end the burst (the hart's brk already set) ends it as usual.
-      this.stopCutsBurst = stop.reason === 'debug' && this.current >= 0 && !this.harts[this.current].brk;
+      // reason to end the burst (the hart's brk already set, a watched store) ends it as usual.
+      // Not seen: a reason set later in the same instruction (a VM exit handled after the
+      // debugger's exception filter stopped at its trace event) — the burst is then carried
+      // although an uninterrupted run would have ended it.
+      this.stopCutsBurst = stop.reason === 'debug' && stop.endsBurst !== true && this.current >= 0 && !this.harts[this.current].brk;
     }
     if (this.current >= 0) this.harts[this.current].brk = true;
   }

@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import { prepareScenario, type PreparedScenario } from '../../simulator/runner/scenario';
 import { stateHash } from '../../simulator/snapshot';
 import { archHash } from '../../debug-adapter/runtime/arch-hash';
-import type { Engine } from '../../simulator/machine';
+import type { Engine, Machine } from '../../simulator/machine';
+import type { DebugHook, Hart } from '../../simulator/riscv/hart/hart';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (f: string): Uint8Array | undefined => (fs.existsSync(f) ? new Uint8Array(fs.readFileSync(f)) : undefined);
@@ -85,5 +86,85 @@ describe('cut runs (machine run loop)', function () {
         }
       });
     }
+  }
+});
+
+/**
+ * A debugger's stops cut runs too: at a boundary (DebugHook.atBoundary), the rest of the burst is
+ * carried over; at a watched store, whose call the bus ends anyway, it is not. Either way the run
+ * must be the one made with the same hooks in place that never stop.
+ */
+describe('debugger stops (machine run loop)', function () {
+  this.timeout(60_000);
+
+  /** Runs `total` instructions, resuming after every 'debug' stop; how many stops there were. */
+  function runThroughStops(p: PreparedScenario, total: bigint): { stops: number; arch: string; state: string } {
+    let done = 0n;
+    let stops = 0;
+    while (done < total) {
+      const r = p.run({ maxInstructions: total - done });
+      done += r.instret;
+      if (r.reason === 'debug') stops++;
+      else assert.equal(r.reason, 'limit', r.message);
+    }
+    return { stops, arch: archHash(p.machine, p.hypervisor), state: stateHash(p.machine) };
+  }
+
+  /** A hook that sees every boundary and stops at every `every`-th one (never twice at the same place). */
+  function boundaryHook(m: Machine, every: number): DebugHook {
+    let seen = 0;
+    let last: [number, number] | undefined;
+    return {
+      addresses: new Set<number>(), physical: new Set<number>(), singleStep: true,
+      atBoundary(hart: Hart): boolean {
+        if (every === 0 || (last !== undefined && last[0] === hart.id && last[1] === hart.retired)) return false;
+        if (++seen % every !== 0) return false;
+        last = [hart.id, hart.retired];
+        m.requestStop({ reason: 'debug', message: 'boundary' });
+        return true;
+      },
+    };
+  }
+
+  for (const engine of ['compiled', 'interpreter'] as const) {
+    it(`two-vms and smp-ipi, ${engine}: stopping at boundaries gives the run made without stopping`, function () {
+      for (const example of ['two-vms/two-vms.hlab.json', 'smp-ipi/smp-ipi.hlab.json']) {
+        const outcome = (every: number): ReturnType<typeof runThroughStops> => {
+          const p = prepare(example, engine);
+          const hook = boundaryHook(p.machine, every);
+          for (const h of p.machine.harts) h.debug = hook;
+          return runThroughStops(p, 20_000n);
+        };
+        const free = outcome(0);
+        for (const every of [1, 7, 97]) {
+          const stopped = outcome(every);
+          assert.ok(stopped.stops >= 20_000 / every / 2, `${example}: ${stopped.stops} stops`);
+          assert.equal(stopped.arch, free.arch, `${example}, a stop every ${every} boundaries: architectural hash`);
+          if (engine === 'interpreter') assert.equal(stopped.state, free.state, `${example}, a stop every ${every} boundaries: state hash`);
+        }
+      }
+    });
+
+    it(`smp-ipi, ${engine}: stopping at watched stores gives the run made with the watches not stopping`, function () {
+      const outcome = (stop: boolean): ReturnType<typeof runThroughStops> => {
+        const p = prepare('smp-ipi/smp-ipi.hlab.json', engine);
+        const m = p.machine;
+        const at = (name: string): number => {
+          const s = p.images[0].symbols.find((x) => x.name === name);
+          assert.ok(s !== undefined, name);
+          return Number(s.value);
+        };
+        const onWrite = (): void => { if (stop) m.requestStop({ reason: 'debug', message: 'watch', endsBurst: true }); };
+        m.bus.addWatch({ address: at('counter'), size: at('interrupts') + 16 - at('counter'), onWrite });
+        m.bus.addWatch({ address: at('lines'), size: 128 * 4, onWrite });
+        return runThroughStops(p, 20_000n);
+      };
+      const free = outcome(false);
+      const stopped = outcome(true);
+      assert.equal(free.stops, 0);
+      assert.ok(stopped.stops >= 20, `${stopped.stops} stops`);
+      assert.equal(stopped.arch, free.arch, 'architectural hash');
+      if (engine === 'interpreter') assert.equal(stopped.state, free.state, 'state hash');
+    });
   }
 });
