@@ -14,7 +14,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepareScenario, type PreparedScenario } from '../../simulator/runner/scenario';
-import { stateHash } from '../../simulator/snapshot';
+import { SnapshotStore, stateHash } from '../../simulator/snapshot';
 import { archHash } from '../../debug-adapter/runtime/arch-hash';
 import type { Engine, Machine } from '../../simulator/machine';
 import type { DebugHook, Hart } from '../../simulator/riscv/hart/hart';
@@ -86,6 +86,32 @@ describe('cut runs (machine run loop)', function () {
         }
       });
     }
+  }
+});
+
+describe('cut runs and snapshots', function () {
+  this.timeout(60_000);
+  for (const engine of ['compiled', 'interpreter'] as const) {
+    it(`two-vms, ${engine}: a snapshot taken inside a cut burst resumes it after a restore`, function () {
+      const p = prepare('two-vms/two-vms.hlab.json', engine);
+      const store = new SnapshotStore(p.machine);
+      // Cut inside bursts at several places, a snapshot at each, compared with the uninterrupted run.
+      let at = 0n;
+      for (const first of [13n, 1n, 333n, 2n]) {
+        assert.equal(p.run({ maxInstructions: first }).reason, 'limit');
+        at += first;
+        const snap = store.capture(`at ${at}`);
+        assert.equal(p.run({ maxInstructions: 4_999n }).reason, 'limit');
+        const live = { arch: archHash(p.machine, p.hypervisor), state: stateHash(p.machine) };
+        store.restore(snap);
+        assert.equal(p.run({ maxInstructions: 4_999n }).reason, 'limit');
+        assert.equal(archHash(p.machine, p.hypervisor), live.arch, `restored at ${at}: architectural hash`);
+        assert.equal(stateHash(p.machine), live.state, `restored at ${at}: state hash`);
+        at += 4_999n;
+        const whole = runCut('two-vms/two-vms.hlab.json', engine, at, []);
+        assert.equal(live.arch, whole.arch, `${at} instructions cut and restored vs uninterrupted`);
+      }
+    });
   }
 });
 
