@@ -108,18 +108,40 @@ export type StepKind = 'in' | 'over' | 'out';
 export type Granularity = 'instruction' | 'line';
 
 /**
- * A stop in the history: instructions retired since launch and the pc every hart was at. A stop
- * at a physical breakpoint happened after the fetch translation of its instruction (`fetched`,
- * by `hart`): coming back there redoes that translation, so the state is the one recorded.
+ * A stop in the history: instructions retired since launch, the pc every hart was at, and how
+ * many traps and VM exits the machine had taken (`exits`, see exitCount). A trap or an exit that
+ * retires nothing and leaves the pc where it was (a guest-page fault the hypervisor maps and
+ * retries, an exit that resumes the same vCPU at the same pc) makes a new boundary with the
+ * position and pcs of the one before it; only the count tells them apart. A stop at a physical
+ * breakpoint happened after the fetch translation of its instruction (`fetched`, by `hart`):
+ * coming back there redoes that translation, so the state is the one recorded.
  */
-interface Place { position: bigint; pcs: number[]; fetched?: { hart: number } }
+interface Place { position: bigint; pcs: number[]; exits: number; fetched?: { hart: number } }
+
+/** The same boundary of the machine (the fetch state aside). */
+function samePlace(a: Place, b: Place): boolean {
+  return a.position === b.position && a.exits === b.exits && a.pcs.every((p, i) => p === b.pcs[i]);
+}
+
+/**
+ * Counters of the events that make a boundary without retiring: VM exits and SBI calls (both
+ * counted by the machine itself) and traps (counted when the trace's metrics collector runs, the
+ * same way for the whole session). Metrics are part of every snapshot, so re-execution from a
+ * checkpoint counts exactly as the recorded run did.
+ */
+const EXIT_METRICS = ['vm_exits.total', 'sbi.calls.total', 'traps.total'];
+
+/** How many of the user's latest stops the runtime remembers (see stopTrail). */
+const STOP_TRAIL = 4096;
+
+const instructionKey = (p: Place): string => `${p.position}:${p.pcs.join(',')}`;
 
 type Mode =
   | { kind: 'quiet' }
   | { kind: 'run'; collect: boolean; temp?: { address: number; threadId: number; sp: bigint } }
   /** `enter`: a step in — a callback run by an event on behalf of the thread is entered (onCallbackRun). */
   | { kind: 'stepInsn'; threadId: number; hart: number; retired: number; pc: number; enter: boolean }
-  | { kind: 'seek'; pcs: number[] }
+  | { kind: 'seek'; pcs: number[]; exits: number }
   | { kind: 'next'; first: boolean }
   | { kind: 'touch'; hart: number }
   | { kind: 'threadBoundary'; threadId: number };
@@ -166,6 +188,14 @@ export class Runtime extends EventEmitter {
   private pending: Pending | undefined;
   private readonly skipPc: number[];
   private readonly skipRetired: number[];
+  /**
+   * Where the user stopped lately, by instruction boundary (position and pcs) to the count of
+   * traps and exits there. Boundaries that differ only by that count (before a faulting
+   * instruction, then after each exit it caused) are one instruction boundary to a step, as
+   * forward steps treat them; stepping back to one comes back to the one the user stopped at
+   * (an exception stop after the exit, say), else to the first (before the instruction).
+   */
+  private readonly stopTrail = new Map<string, number>();
   private nextId = 1;
   private readonly sourceBps = new Map<string, CodeBreakpoint[]>();
   private functionBps: CodeBreakpoint[] = [];
@@ -483,8 +513,7 @@ export class Runtime extends EventEmitter {
     if ((m.kind === 'run' || m.kind === 'threadBoundary') && pc === this.skipPc[hart.id] && hart.retired === this.skipRetired[hart.id]) return false;
     switch (m.kind) {
       case 'seek': {
-        const pcs = this.program.machine.harts.map((h) => h.pc);
-        return pcs.every((p, i) => p === m.pcs[i]) ? this.requestStop({ reason: 'goto', threadId: this.stoppedThread }) : false;
+        return this.atBoundaryOf(m) ? this.requestStop({ reason: 'goto', threadId: this.stoppedThread }) : false;
       }
       case 'next':
         if (m.first) { m.first = false; return false; }
@@ -766,13 +795,24 @@ export class Runtime extends EventEmitter {
     if (r.reason !== 'limit' && r.reason !== 'held' && r.reason !== 'debug' && r.reason !== 'halt' && !this.replaying) this.settledEnd ??= r;
   }
 
-  private atPcs(pcs: readonly number[]): boolean { return this.program.machine.harts.every((h, i) => h.pc === pcs[i]); }
+  /** Is the machine at this boundary of the current position (its pcs and its count of traps and exits)? */
+  private atBoundaryOf(p: { pcs: readonly number[]; exits: number }): boolean {
+    return this.program.machine.harts.every((h, i) => h.pc === p.pcs[i]) && this.exitCount() === p.exits;
+  }
+
+  /** Traps, VM exits and SBI calls taken since launch (see EXIT_METRICS). */
+  private exitCount(): number {
+    const m = this.program.machine.metrics;
+    let n = 0;
+    for (const name of EXIT_METRICS) n += m.get(name) ?? 0;
+    return n;
+  }
 
   /**
    * Is this boundary the place of hold change `c`? Looked for with every boundary seen, before its
    * fetch (a change made after a physical breakpoint's fetch redoes it: applyHoldChangesHere).
    */
-  private isHoldPlace(c: HoldChange, pa: number): boolean { return pa < 0 && this.atPcs(c.place.pcs); }
+  private isHoldPlace(c: HoldChange, pa: number): boolean { return pa < 0 && this.atBoundaryOf(c.place); }
 
   /**
    * Applies the logged hold changes due at the current place, in order. A change made at a
@@ -781,7 +821,7 @@ export class Runtime extends EventEmitter {
    */
   private applyHoldChangesHere(fetched: { hart: number } | undefined): { hart: number } | undefined {
     for (let c = this.holdLog[this.holdCursor]; c !== undefined; c = this.holdLog[this.holdCursor]) {
-      if (c.place.position !== this.position || !this.atPcs(c.place.pcs)) break;
+      if (c.place.position !== this.position || !this.atBoundaryOf(c.place)) break;
       const f = c.place.fetched;
       if (f !== undefined && fetched?.hart !== f.hart && this.fetchWouldStop(f.hart)) { this.redoFetch(f.hart); fetched = f; }
       this.applyHoldChange(c);
@@ -859,7 +899,7 @@ export class Runtime extends EventEmitter {
   }
 
   private place(): Place {
-    const p: Place = { position: this.position, pcs: this.program.machine.harts.map((h) => h.pc) };
+    const p: Place = { position: this.position, pcs: this.program.machine.harts.map((h) => h.pc), exits: this.exitCount() };
     if (this.stopFetched !== undefined) p.fetched = this.stopFetched;
     return p;
   }
@@ -881,6 +921,7 @@ export class Runtime extends EventEmitter {
     this.flushOutput();
     this.stoppedThread = info.threadId;
     this.armSkips();
+    this.rememberStop(this.place());
     this.emit('stopped', info);
   }
 
@@ -1065,18 +1106,18 @@ export class Runtime extends EventEmitter {
         const { result } = this.runOnce({ kind: 'quiet' }, place.position - this.position);
         if (result.instret === 0n) throw new Error(`re-execution stopped short at ${this.position} of ${place.position}: ${result.message}`);
       }
-      const same = (): boolean => this.program.machine.harts.every((h, i) => h.pc === place.pcs[i]);
+      const same = (): boolean => this.atBoundaryOf(place);
       for (let i = 0; i < 1000 && !same(); i++) {
-        // The place lies after a trap taken at this position: walk boundary by boundary.
-        const { result, stop } = this.runOnce({ kind: 'seek', pcs: place.pcs }, 1n);
-        if (stop === undefined && result.instret > 0n) throw new Error(`re-execution diverged: no stop at position ${place.position} with the recorded pcs`);
+        // The place lies after a trap or exit taken at this position: walk boundary by boundary.
+        const { result, stop } = this.runOnce({ kind: 'seek', pcs: place.pcs, exits: place.exits }, 1n);
+        if (stop === undefined && result.instret > 0n) throw new Error(`re-execution diverged: no stop at position ${place.position} with the recorded pcs and ${place.exits} traps and exits`);
       }
       if (!same()) throw new Error(`re-execution diverged at position ${place.position}`);
       // A physical-breakpoint stop came after its fetch translation: redo it (no instruction runs).
       if (place.fetched !== undefined && this.fetchWouldStop(place.fetched.hart)) {
         const { result } = this.runOnce({ kind: 'touch', hart: place.fetched.hart }, 1n);
         // Another hart ran first (the slice cursor differs after a re-execution): without the touch.
-        if (result.instret > 0n) { this.goTo({ position: place.position, pcs: place.pcs }); return; }
+        if (result.instret > 0n) { this.goTo({ position: place.position, pcs: place.pcs, exits: place.exits }); return; }
         // As at the recorded stop: a hold change made here is logged as coming after this fetch.
         this.stopFetched = place.fetched;
       }
@@ -1138,21 +1179,20 @@ export class Runtime extends EventEmitter {
    * walk boundary by boundary to `here`, and come back to the one before it (from the checkpoint).
    */
   private previousPlace(here: Place): Place | undefined {
-    const same = (a: Place, b: Place): boolean => a.position === b.position && a.pcs.every((p, i) => p === b.pcs[i]);
     const from = here.position > 0n ? here.position - 1n : 0n;
     this.replayTo(from);
     this.capture(this.position);
     const walked: Place[] = [this.place()];
-    if (!same(walked[0], here)) {
+    if (!samePlace(walked[0], here)) {
       for (let i = 0; i < 10_000; i++) {
         this.nextBoundary();
         const p = this.place();
-        if (same(p, here)) break;
+        if (samePlace(p, here)) break;
         if (p.position > here.position) throw new Error(`re-execution diverged: position ${here.position} was not found again`);
         walked.push(p);
       }
     } else return undefined;
-    const prev = walked[walked.length - 1];
+    const prev = this.stepBackTarget(walked) as Place;
     this.goTo(prev);
     return prev;
   }
@@ -1212,9 +1252,9 @@ export class Runtime extends EventEmitter {
    * The last stop `mode` asks for before `here`, found by re-executing the history segment by
    * segment backwards (checkpoint to `end`, stopping at every hit and noting it); the machine is
    * left there. At the start of the history without a hit: left at the start, undefined.
+   * `choose` picks the hit among those of the segment (the last one by default).
    */
-  private async searchBack(here: Place, mode: Mode): Promise<{ place: Place; info: StopInfo; runs: ShownRun[] } | undefined> {
-    const same = (a: Place, b: Place): boolean => a.position === b.position && a.pcs.every((p, i) => p === b.pcs[i]);
+  private async searchBack(here: Place, mode: Mode, choose?: (places: Place[]) => Place | undefined): Promise<{ place: Place; info: StopInfo; runs: ShownRun[] } | undefined> {
     let end = here.position;
     for (;;) {
       const start = this.restoreBefore(end > 0n ? end - 1n : 0n);
@@ -1226,22 +1266,23 @@ export class Runtime extends EventEmitter {
         // Up to `end`; in the first segment also the boundaries at here's position before `here`
         // (after a trap taken there, say), one at a time, until `here` or the next retirement.
         const first = end === here.position;
-        while (this.position < end || (first && this.position === end && !same(this.place(), here))) {
+        while (this.position < end || (first && this.position === end && !samePlace(this.place(), here))) {
           const { result, stop } = this.runOnce(mode.kind === 'next' ? { kind: 'next', first: false } : mode, this.position < end ? end - this.position : 1n);
           if (stop !== undefined) {
             const p = this.place();
             const runs = this.takeRecording(stop);
-            if (same(p, here)) break;
-            if (p.position < here.position || (p.position === here.position && !same(p, here))) hits.push({ place: p, info: stop, runs });
+            if (samePlace(p, here)) break;
+            if (p.position < here.position || (p.position === here.position && !samePlace(p, here))) hits.push({ place: p, info: stop, runs });
             this.armSkips();
           } else if (result.instret === 0n || this.position > end) break;
         }
       } finally {
         this.replaying = false;
       }
-      const last = hits[hits.length - 1];
+      const pick = choose === undefined ? undefined : choose(hits.map((h) => h.place));
+      const last = pick === undefined ? hits[hits.length - 1] : hits.find((h) => h.place === pick);
       if (last !== undefined) { this.goTo(last.place); return last; }
-      if (start === 0n) { this.goTo({ position: 0n, pcs: this.history0Pcs() }); return undefined; }
+      if (start === 0n) { this.goTo(this.launchPlace()); return undefined; }
       end = start;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -1252,16 +1293,41 @@ export class Runtime extends EventEmitter {
    * boundary where the thread is on a hart, searched backwards (see searchBack).
    */
   private async previousOfThread(here: Place, threadId: number): Promise<Place | undefined> {
-    const found = await this.searchBack(here, { kind: 'threadBoundary', threadId });
+    const found = await this.searchBack(here, { kind: 'threadBoundary', threadId }, (places) => this.stepBackTarget(places));
     return found?.place;
+  }
+
+  /** Notes a stop of the user's in stopTrail (the oldest note goes beyond STOP_TRAIL). */
+  private rememberStop(p: Place): void {
+    const key = instructionKey(p);
+    this.stopTrail.delete(key);
+    this.stopTrail.set(key, p.exits);
+    if (this.stopTrail.size > STOP_TRAIL) this.stopTrail.delete(this.stopTrail.keys().next().value as string);
+  }
+
+  /**
+   * The boundary a step back goes to among the last places found before here: the last
+   * instruction boundary (the trailing places with its position and pcs, differing only by traps
+   * and exits taken), at the variant the user stopped at, else its first.
+   */
+  private stepBackTarget(found: readonly Place[]): Place | undefined {
+    const last = found[found.length - 1];
+    if (last === undefined) return undefined;
+    const key = instructionKey(last);
+    let first = found.length - 1;
+    while (first > 0 && instructionKey(found[first - 1]) === key) first--;
+    const group = found.slice(first);
+    const seen = this.stopTrail.get(key);
+    return group.find((p) => p.exits === seen) ?? group[0];
   }
 
   private armSkipsNone(): void { this.skipPc.fill(Number.NaN); this.skipRetired.fill(-1); }
 
-  private history0Pcs(): number[] {
+  /** The place at launch (the machine is left there). */
+  private launchPlace(): Place {
     this.restoreBefore(0n);
     this.position = 0n;
-    return this.program.machine.harts.map((h) => h.pc);
+    return { position: 0n, pcs: this.program.machine.harts.map((h) => h.pc), exits: this.exitCount() };
   }
 
   // ------------------------------------------------------------------ output ------------------
