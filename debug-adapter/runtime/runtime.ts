@@ -109,27 +109,25 @@ export type Granularity = 'instruction' | 'line';
 
 /**
  * A stop in the history: instructions retired since launch, the pc every hart was at, and how
- * many traps and VM exits the machine had taken (`exits`, see exitCount). A trap or an exit that
- * retires nothing and leaves the pc where it was (a guest-page fault the hypervisor maps and
- * retries, an exit that resumes the same vCPU at the same pc) makes a new boundary with the
- * position and pcs of the one before it; only the count tells them apart. A stop at a physical
- * breakpoint happened after the fetch translation of its instruction (`fetched`, by `hart`):
- * coming back there redoes that translation, so the state is the one recorded.
+ * many VM exits the machine had taken (`exits`, see exitCount). A VM exit retires nothing: one
+ * that resumes the vCPU at the same pc (a guest-page fault the hypervisor maps, the instruction
+ * retried) makes a new boundary with the position and pcs of the one before the trapping
+ * instruction, told apart by the count. A stop made inside an exit (an exception filter,
+ * `inExit`) may lie at no boundary at all: when the exit ends the hart's burst and no other hart
+ * runs, the next boundary comes a slice later; coming back there stops inside the same exit. A
+ * stop at a physical breakpoint happened after the fetch translation of its instruction
+ * (`fetched`, by `hart`): coming back there redoes that translation, so the state is the one
+ * recorded.
  */
-interface Place { position: bigint; pcs: number[]; exits: number; fetched?: { hart: number } }
+interface Place { position: bigint; pcs: number[]; exits: number; inExit?: true; fetched?: { hart: number } }
 
-/** The same boundary of the machine (the fetch state aside). */
+/** The same instruction boundary of the machine, after as many exits (how it was stopped at aside). */
 function samePlace(a: Place, b: Place): boolean {
   return a.position === b.position && a.exits === b.exits && a.pcs.every((p, i) => p === b.pcs[i]);
 }
 
-/**
- * Counters of the events that make a boundary without retiring: VM exits and SBI calls (both
- * counted by the machine itself) and traps (counted when the trace's metrics collector runs, the
- * same way for the whole session). Metrics are part of every snapshot, so re-execution from a
- * checkpoint counts exactly as the recorded run did.
- */
-const EXIT_METRICS = ['vm_exits.total', 'sbi.calls.total', 'traps.total'];
+/** The count of VM exits (hypervisor.ts counts one before announcing it); metrics are part of every snapshot. */
+const EXIT_METRIC = 'vm_exits.total';
 
 /** How many of the user's latest stops the runtime remembers (see stopTrail). */
 const STOP_TRAIL = 4096;
@@ -142,6 +140,8 @@ type Mode =
   /** `enter`: a step in — a callback run by an event on behalf of the thread is entered (onCallbackRun). */
   | { kind: 'stepInsn'; threadId: number; hart: number; retired: number; pc: number; enter: boolean }
   | { kind: 'seek'; pcs: number[]; exits: number }
+  /** Stop inside the VM exit that brings the machine's count of exits to `exits`. */
+  | { kind: 'exitSeek'; exits: number }
   | { kind: 'next'; first: boolean }
   | { kind: 'touch'; hart: number }
   | { kind: 'threadBoundary'; threadId: number };
@@ -195,7 +195,7 @@ export class Runtime extends EventEmitter {
    * forward steps treat them; stepping back to one comes back to the one the user stopped at
    * (an exception stop after the exit, say), else to the first (before the instruction).
    */
-  private readonly stopTrail = new Map<string, number>();
+  private readonly stopTrail = new Map<string, Place>();
   private nextId = 1;
   private readonly sourceBps = new Map<string, CodeBreakpoint[]>();
   private functionBps: CodeBreakpoint[] = [];
@@ -207,6 +207,8 @@ export class Runtime extends EventEmitter {
   private readonly byPhysical = new Map<number, CodeBreakpoint[]>();
   /** The last stop came from a physical breakpoint, after the fetch translation (see Place). */
   private stopFetched: { hart: number } | undefined;
+  /** The last stop was asked for inside a VM exit (see Place). */
+  private stopInExit = false;
   private breakpointPhysical = new Set<number>();
   /** The breakpoint addresses the code caches were last invalidated for. */
   private breakpointAddresses = new Set<number>();
@@ -524,6 +526,8 @@ export class Runtime extends EventEmitter {
         if (hart.id === m.hart && hart.retired === m.retired && pc === m.pc) return false;
         return this.requestStop({ reason: 'step', threadId: m.threadId });
       }
+      case 'exitSeek':
+        return false;
       case 'threadBoundary':
         return this.threads.onHart(hart)?.id === m.threadId ? this.requestStop({ reason: 'step', threadId: m.threadId }) : false;
       case 'run': {
@@ -588,6 +592,10 @@ export class Runtime extends EventEmitter {
 
   private onTraceEvent(e: TraceEvent): void {
     const m = this.mode;
+    if (m.kind === 'exitSeek') {
+      if (e.kind === 'vm-exit' && this.exitCount() === m.exits) { this.stopInExit = true; this.requestStop({ reason: 'goto', threadId: this.stoppedThread }); }
+      return;
+    }
     if (m.kind !== 'run' || !this.busy) return;
     for (const { filter, condition } of this.exceptionFilters.values()) {
       const description = filter.matches(e);
@@ -599,6 +607,7 @@ export class Runtime extends EventEmitter {
           if (e.kind === 'vm-exit' && reasons.length && !reasons.includes(e.reason)) continue;
         } else if (thread !== undefined && this.condition(this.threads.context(thread), condition) === false) continue;
       }
+      if (e.kind === 'vm-exit') this.stopInExit = true;
       this.requestStop({ reason: 'exception', threadId: thread?.id ?? this.stoppedThread, description, exception: { filter: filter.filter, description } });
       return;
     }
@@ -716,6 +725,7 @@ export class Runtime extends EventEmitter {
     this.refreshHookAddresses();
     // Whether the machine sits after the fetch translation of a physical-breakpoint stop here.
     let fetchedHere = this.stopFetched;
+    this.stopInExit = false;
     this.pending = undefined;
     this.stopFetched = undefined;
     let limit = max;
@@ -800,13 +810,10 @@ export class Runtime extends EventEmitter {
     return this.program.machine.harts.every((h, i) => h.pc === p.pcs[i]) && this.exitCount() === p.exits;
   }
 
-  /** Traps, VM exits and SBI calls taken since launch (see EXIT_METRICS). */
-  private exitCount(): number {
-    const m = this.program.machine.metrics;
-    let n = 0;
-    for (const name of EXIT_METRICS) n += m.get(name) ?? 0;
-    return n;
-  }
+  /** VM exits taken since launch. */
+  private exitCount(): number { return this.program.machine.metrics.get(EXIT_METRIC) ?? 0; }
+
+
 
   /**
    * Is this boundary the place of hold change `c`? Looked for with every boundary seen, before its
@@ -863,6 +870,8 @@ export class Runtime extends EventEmitter {
     const now = m.held;
     if (now.size === harts.length && harts.every((h) => now.has(h))) return;
     const change: HoldChange = { place: this.place(), harts: [...harts] };
+    // The future computed under other holds differs: stops noted after here are not in it.
+    for (const [key, p] of this.stopTrail) if (p.position > change.place.position) this.stopTrail.delete(key);
     this.holdLog.push(change);
     this.applyHoldChange(change);
   }
@@ -901,6 +910,7 @@ export class Runtime extends EventEmitter {
   private place(): Place {
     const p: Place = { position: this.position, pcs: this.program.machine.harts.map((h) => h.pc), exits: this.exitCount() };
     if (this.stopFetched !== undefined) p.fetched = this.stopFetched;
+    if (this.stopInExit) p.inExit = true;
     return p;
   }
 
@@ -1106,13 +1116,21 @@ export class Runtime extends EventEmitter {
         const { result } = this.runOnce({ kind: 'quiet' }, place.position - this.position);
         if (result.instret === 0n) throw new Error(`re-execution stopped short at ${this.position} of ${place.position}: ${result.message}`);
       }
+      if (place.inExit === true && this.exitCount() < place.exits) {
+        // A stop inside an exit taken at this position: re-executed up to that exit and stopped
+        // inside it, as the recorded stop was (an exit made by an event the run to this position
+        // fired already is behind the machine already, in the same state).
+        const { stop } = this.runOnce({ kind: 'exitSeek', exits: place.exits }, 1n);
+        if (stop === undefined || this.exitCount() !== place.exits) throw new Error(`re-execution diverged: VM exit ${place.exits} was not taken at position ${place.position}`);
+      }
       const same = (): boolean => this.atBoundaryOf(place);
       for (let i = 0; i < 1000 && !same(); i++) {
         // The place lies after a trap or exit taken at this position: walk boundary by boundary.
         const { result, stop } = this.runOnce({ kind: 'seek', pcs: place.pcs, exits: place.exits }, 1n);
-        if (stop === undefined && result.instret > 0n) throw new Error(`re-execution diverged: no stop at position ${place.position} with the recorded pcs and ${place.exits} traps and exits`);
+        if (stop === undefined && result.instret > 0n) throw new Error(`re-execution diverged: no stop at position ${place.position} with the recorded pcs and ${place.exits} VM exits`);
       }
       if (!same()) throw new Error(`re-execution diverged at position ${place.position}`);
+      this.stopInExit = place.inExit === true;
       // A physical-breakpoint stop came after its fetch translation: redo it (no instruction runs).
       if (place.fetched !== undefined && this.fetchWouldStop(place.fetched.hart)) {
         const { result } = this.runOnce({ kind: 'touch', hart: place.fetched.hart }, 1n);
@@ -1279,9 +1297,13 @@ export class Runtime extends EventEmitter {
       } finally {
         this.replaying = false;
       }
-      const pick = choose === undefined ? undefined : choose(hits.map((h) => h.place));
-      const last = pick === undefined ? hits[hits.length - 1] : hits.find((h) => h.place === pick);
-      if (last !== undefined) { this.goTo(last.place); return last; }
+      const last = hits[hits.length - 1];
+      if (last !== undefined) {
+        const pick = choose?.(hits.map((h) => h.place));
+        const hit = pick === undefined ? last : hits.find((h) => h.place === pick) ?? { ...last, place: pick };
+        this.goTo(hit.place);
+        return hit;
+      }
       if (start === 0n) { this.goTo(this.launchPlace()); return undefined; }
       end = start;
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -1301,14 +1323,14 @@ export class Runtime extends EventEmitter {
   private rememberStop(p: Place): void {
     const key = instructionKey(p);
     this.stopTrail.delete(key);
-    this.stopTrail.set(key, p.exits);
+    this.stopTrail.set(key, p);
     if (this.stopTrail.size > STOP_TRAIL) this.stopTrail.delete(this.stopTrail.keys().next().value as string);
   }
 
   /**
-   * The boundary a step back goes to among the last places found before here: the last
-   * instruction boundary (the trailing places with its position and pcs, differing only by traps
-   * and exits taken), at the variant the user stopped at, else its first.
+   * The place a step back goes to among the boundaries found before here: the last instruction
+   * boundary (the trailing places with its position and pcs, differing only by the VM exits
+   * taken), where the user stopped there (stopTrail), else at its first (before the instruction).
    */
   private stepBackTarget(found: readonly Place[]): Place | undefined {
     const last = found[found.length - 1];
@@ -1318,7 +1340,8 @@ export class Runtime extends EventEmitter {
     while (first > 0 && instructionKey(found[first - 1]) === key) first--;
     const group = found.slice(first);
     const seen = this.stopTrail.get(key);
-    return group.find((p) => p.exits === seen) ?? group[0];
+    // The stop itself: it may lie inside an exit, where no boundary is.
+    return seen !== undefined && group.some((p) => p.exits === seen.exits) ? seen : group[0];
   }
 
   private armSkipsNone(): void { this.skipPc.fill(Number.NaN); this.skipRetired.fill(-1); }
