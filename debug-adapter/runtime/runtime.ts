@@ -119,7 +119,11 @@ export type Granularity = 'instruction' | 'line';
  * (`fetched`, by `hart`): coming back there redoes that translation, so the state is the one
  * recorded.
  */
-interface Place { position: bigint; pcs: number[]; exits: number; inExit?: true; fetched?: { hart: number } }
+interface Place {
+  position: bigint; pcs: number[]; retired: number[]; exits: number; inExit?: true; fetched?: { hart: number };
+  /** A hit of a search for a thread's boundaries (previousOfThread): the hart the thread was on. */
+  threadHart?: number;
+}
 
 /** The same instruction boundary of the machine, after as many exits (how it was stopped at aside). */
 function samePlace(a: Place, b: Place): boolean {
@@ -132,7 +136,11 @@ const EXIT_METRIC = 'vm_exits.total';
 /** How many of the user's latest stops the runtime remembers (see stopTrail). */
 const STOP_TRAIL = 4096;
 
-const instructionKey = (p: Place): string => `${p.position}:${p.pcs.join(',')}`;
+/**
+ * A thread's instruction boundary as a forward step sees it: its hart, the instructions that
+ * hart had retired, and its pc (a step passes over the boundaries with the same three).
+ */
+const instructionKey = (p: Place, hart: number): string => `${hart}:${p.retired[hart]}:${p.pcs[hart]}`;
 
 type Mode =
   | { kind: 'quiet' }
@@ -908,7 +916,8 @@ export class Runtime extends EventEmitter {
   }
 
   private place(): Place {
-    const p: Place = { position: this.position, pcs: this.program.machine.harts.map((h) => h.pc), exits: this.exitCount() };
+    const harts = this.program.machine.harts;
+    const p: Place = { position: this.position, pcs: harts.map((h) => h.pc), retired: harts.map((h) => h.retired), exits: this.exitCount() };
     if (this.stopFetched !== undefined) p.fetched = this.stopFetched;
     if (this.stopInExit) p.inExit = true;
     return p;
@@ -1135,7 +1144,7 @@ export class Runtime extends EventEmitter {
       if (place.fetched !== undefined && this.fetchWouldStop(place.fetched.hart)) {
         const { result } = this.runOnce({ kind: 'touch', hart: place.fetched.hart }, 1n);
         // Another hart ran first (the slice cursor differs after a re-execution): without the touch.
-        if (result.instret > 0n) { this.goTo({ position: place.position, pcs: place.pcs, exits: place.exits }); return; }
+        if (result.instret > 0n) { this.goTo({ position: place.position, pcs: place.pcs, retired: place.retired, exits: place.exits }); return; }
         // As at the recorded stop: a hold change made here is logged as coming after this fetch.
         this.stopFetched = place.fetched;
       }
@@ -1210,7 +1219,7 @@ export class Runtime extends EventEmitter {
         walked.push(p);
       }
     } else return undefined;
-    const prev = this.stepBackTarget(walked) as Place;
+    const prev = this.stepBackTarget(walked, here, 0) as Place;
     this.goTo(prev);
     return prev;
   }
@@ -1289,6 +1298,10 @@ export class Runtime extends EventEmitter {
           if (stop !== undefined) {
             const p = this.place();
             const runs = this.takeRecording(stop);
+            if (mode.kind === 'threadBoundary') {
+              const h = this.threads.hartOf(this.thread(mode.threadId));
+              if (h !== undefined) p.threadHart = h.id;
+            }
             if (samePlace(p, here)) break;
             if (p.position < here.position || (p.position === here.position && !samePlace(p, here))) hits.push({ place: p, info: stop, runs });
             this.armSkips();
@@ -1315,33 +1328,40 @@ export class Runtime extends EventEmitter {
    * boundary where the thread is on a hart, searched backwards (see searchBack).
    */
   private async previousOfThread(here: Place, threadId: number): Promise<Place | undefined> {
-    const found = await this.searchBack(here, { kind: 'threadBoundary', threadId }, (places) => this.stepBackTarget(places));
+    const found = await this.searchBack(here, { kind: 'threadBoundary', threadId }, (places) => this.stepBackTarget(places, here, places[places.length - 1]?.threadHart));
     return found?.place;
   }
 
-  /** Notes a stop of the user's in stopTrail (the oldest note goes beyond STOP_TRAIL). */
+  /**
+   * Notes a stop of the user's in stopTrail, as an instruction boundary of every hart (each
+   * thread on one is stopped there); the oldest notes go beyond STOP_TRAIL.
+   */
   private rememberStop(p: Place): void {
-    const key = instructionKey(p);
-    this.stopTrail.delete(key);
-    this.stopTrail.set(key, p);
-    if (this.stopTrail.size > STOP_TRAIL) this.stopTrail.delete(this.stopTrail.keys().next().value as string);
+    for (let hart = 0; hart < p.pcs.length; hart++) {
+      const key = instructionKey(p, hart);
+      this.stopTrail.delete(key);
+      this.stopTrail.set(key, p);
+    }
+    while (this.stopTrail.size > STOP_TRAIL) this.stopTrail.delete(this.stopTrail.keys().next().value as string);
   }
 
   /**
-   * The place a step back goes to among the boundaries found before here: the last instruction
-   * boundary (the trailing places with its position and pcs, differing only by the VM exits
-   * taken), where the user stopped there (stopTrail), else at its first (before the instruction).
+   * The place a step back from `here` goes to among the boundaries found before it, the thread's
+   * being on `hart` at the last of them: the thread's last instruction boundary (the trailing
+   * places where its hart had retired as much at the same pc, told apart only by VM exits). If
+   * the user stopped at that instruction boundary of the thread before `here` (stopTrail), that
+   * very stop: it may lie after an exit, or inside one, where no boundary is. Else its first
+   * place (before the instruction, where a forward step stops).
    */
-  private stepBackTarget(found: readonly Place[]): Place | undefined {
+  private stepBackTarget(found: readonly Place[], here: Place, hart: number | undefined): Place | undefined {
     const last = found[found.length - 1];
-    if (last === undefined) return undefined;
-    const key = instructionKey(last);
+    if (last === undefined || hart === undefined) return last;
+    const key = instructionKey(last, hart);
     let first = found.length - 1;
-    while (first > 0 && instructionKey(found[first - 1]) === key) first--;
-    const group = found.slice(first);
+    while (first > 0 && instructionKey(found[first - 1], hart) === key) first--;
     const seen = this.stopTrail.get(key);
-    // The stop itself: it may lie inside an exit, where no boundary is.
-    return seen !== undefined && group.some((p) => p.exits === seen.exits) ? seen : group[0];
+    const before = seen !== undefined && (seen.position < here.position || (seen.position === here.position && seen.exits < here.exits));
+    return before ? seen : found[first];
   }
 
   private armSkipsNone(): void { this.skipPc.fill(Number.NaN); this.skipRetired.fill(-1); }
@@ -1350,7 +1370,7 @@ export class Runtime extends EventEmitter {
   private launchPlace(): Place {
     this.restoreBefore(0n);
     this.position = 0n;
-    return { position: 0n, pcs: this.program.machine.harts.map((h) => h.pc), exits: this.exitCount() };
+    return this.place();
   }
 
   // ------------------------------------------------------------------ output ------------------
