@@ -137,10 +137,10 @@ const EXIT_METRIC = 'vm_exits.total';
 const STOP_TRAIL = 4096;
 
 /**
- * A thread's instruction boundary as a forward step sees it: its hart, the instructions that
- * hart had retired, and its pc (a step passes over the boundaries with the same three).
+ * A thread's instruction boundary as a forward step sees it: the thread, its hart, the
+ * instructions that hart had retired, and its pc (a step passes over the boundaries with the same).
  */
-const instructionKey = (p: Place, hart: number): string => `${hart}:${p.retired[hart]}:${p.pcs[hart]}`;
+const instructionKey = (p: Place, hart: number, threadId: number): string => `${threadId}@${hart}:${p.retired[hart]}:${p.pcs[hart]}`;
 
 type Mode =
   | { kind: 'quiet' }
@@ -197,11 +197,11 @@ export class Runtime extends EventEmitter {
   private readonly skipPc: number[];
   private readonly skipRetired: number[];
   /**
-   * Where the user stopped lately, by instruction boundary (position and pcs) to the count of
-   * traps and exits there. Boundaries that differ only by that count (before a faulting
-   * instruction, then after each exit it caused) are one instruction boundary to a step, as
-   * forward steps treat them; stepping back to one comes back to the one the user stopped at
-   * (an exception stop after the exit, say), else to the first (before the instruction).
+   * Where the user stopped lately, by each thread's instruction boundary (instructionKey). The
+   * places of one instruction boundary (before a faulting instruction, after each exit it caused,
+   * inside an exit, the same boundary again after other harts ran) are one to a forward step;
+   * stepping back to it comes back to the place the user stopped at (an exception stop inside or
+   * after an exit, say), else to the first (before the instruction). Bounded (STOP_TRAIL).
    */
   private readonly stopTrail = new Map<string, Place>();
   private nextId = 1;
@@ -813,15 +813,13 @@ export class Runtime extends EventEmitter {
     if (r.reason !== 'limit' && r.reason !== 'held' && r.reason !== 'debug' && r.reason !== 'halt' && !this.replaying) this.settledEnd ??= r;
   }
 
-  /** Is the machine at this boundary of the current position (its pcs and its count of traps and exits)? */
+  /** Is the machine at this boundary of the current position (its pcs and its count of VM exits)? */
   private atBoundaryOf(p: { pcs: readonly number[]; exits: number }): boolean {
     return this.program.machine.harts.every((h, i) => h.pc === p.pcs[i]) && this.exitCount() === p.exits;
   }
 
   /** VM exits taken since launch. */
   private exitCount(): number { return this.program.machine.metrics.get(EXIT_METRIC) ?? 0; }
-
-
 
   /**
    * Is this boundary the place of hold change `c`? Looked for with every boundary seen, before its
@@ -915,9 +913,14 @@ export class Runtime extends EventEmitter {
     return p?.info;
   }
 
-  private place(): Place {
+  /** The current boundary of the machine, without how the last stop was made. */
+  private boundary(): Place {
     const harts = this.program.machine.harts;
-    const p: Place = { position: this.position, pcs: harts.map((h) => h.pc), retired: harts.map((h) => h.retired), exits: this.exitCount() };
+    return { position: this.position, pcs: harts.map((h) => h.pc), retired: harts.map((h) => h.retired), exits: this.exitCount() };
+  }
+
+  private place(): Place {
+    const p = this.boundary();
     if (this.stopFetched !== undefined) p.fetched = this.stopFetched;
     if (this.stopInExit) p.inExit = true;
     return p;
@@ -1203,9 +1206,10 @@ export class Runtime extends EventEmitter {
   /**
    * The machine's previous boundary before `here` (undefined at the very start), left as the
    * current state. One re-execution in the usual case: replay to position p-1, checkpoint there,
-   * walk boundary by boundary to `here`, and come back to the one before it (from the checkpoint).
+   * walk boundary by boundary to `here`, and come back to the one before it (from the checkpoint),
+   * or to the stop `threadId` (the only thread) made at that instruction boundary (stepBackTarget).
    */
-  private previousPlace(here: Place): Place | undefined {
+  private previousPlace(here: Place, threadId: number): Place | undefined {
     const from = here.position > 0n ? here.position - 1n : 0n;
     this.replayTo(from);
     this.capture(this.position);
@@ -1219,7 +1223,7 @@ export class Runtime extends EventEmitter {
         walked.push(p);
       }
     } else return undefined;
-    const prev = this.stepBackTarget(walked, here, 0) as Place;
+    const prev = this.stepBackTarget(walked, here, 0, threadId) as Place;
     this.goTo(prev);
     return prev;
   }
@@ -1237,7 +1241,7 @@ export class Runtime extends EventEmitter {
       // One hart and one thread: the machine's previous boundary is the thread's (and cheaper to find).
       const alone = this.threads.threads.length === 1 && this.program.machine.harts.length === 1;
       for (let i = 0; i < (granularity === 'line' ? MAX_BACK_LINE_STEPS : 1); i++) {
-        const prev = alone ? this.previousPlace(cur) : await this.previousOfThread(cur, threadId);
+        const prev = alone ? this.previousPlace(cur, threadId) : await this.previousOfThread(cur, threadId);
         if (prev === undefined) break;
         cur = prev;
         moved = true;
@@ -1328,7 +1332,7 @@ export class Runtime extends EventEmitter {
    * boundary where the thread is on a hart, searched backwards (see searchBack).
    */
   private async previousOfThread(here: Place, threadId: number): Promise<Place | undefined> {
-    const found = await this.searchBack(here, { kind: 'threadBoundary', threadId }, (places) => this.stepBackTarget(places, here, places[places.length - 1]?.threadHart));
+    const found = await this.searchBack(here, { kind: 'threadBoundary', threadId }, (places) => this.stepBackTarget(places, here, places[places.length - 1]?.threadHart, threadId));
     return found?.place;
   }
 
@@ -1337,8 +1341,10 @@ export class Runtime extends EventEmitter {
    * thread on one is stopped there); the oldest notes go beyond STOP_TRAIL.
    */
   private rememberStop(p: Place): void {
-    for (let hart = 0; hart < p.pcs.length; hart++) {
-      const key = instructionKey(p, hart);
+    for (const h of this.program.machine.harts) {
+      const t = this.threads.onHart(h);
+      if (t === undefined) continue;
+      const key = instructionKey(p, h.id, t.id);
       this.stopTrail.delete(key);
       this.stopTrail.set(key, p);
     }
@@ -1346,19 +1352,19 @@ export class Runtime extends EventEmitter {
   }
 
   /**
-   * The place a step back from `here` goes to among the boundaries found before it, the thread's
-   * being on `hart` at the last of them: the thread's last instruction boundary (the trailing
+   * The place a step back of `threadId` from `here` goes to among the boundaries found before it,
+   * the thread being on `hart` at the last of them: the thread's last instruction boundary (the trailing
    * places where its hart had retired as much at the same pc, told apart only by VM exits). If
    * the user stopped at that instruction boundary of the thread before `here` (stopTrail), that
    * very stop: it may lie after an exit, or inside one, where no boundary is. Else its first
    * place (before the instruction, where a forward step stops).
    */
-  private stepBackTarget(found: readonly Place[], here: Place, hart: number | undefined): Place | undefined {
+  private stepBackTarget(found: readonly Place[], here: Place, hart: number | undefined, threadId: number): Place | undefined {
     const last = found[found.length - 1];
     if (last === undefined || hart === undefined) return last;
-    const key = instructionKey(last, hart);
+    const key = instructionKey(last, hart, threadId);
     let first = found.length - 1;
-    while (first > 0 && instructionKey(found[first - 1], hart) === key) first--;
+    while (first > 0 && instructionKey(found[first - 1], hart, threadId) === key) first--;
     const seen = this.stopTrail.get(key);
     const before = seen !== undefined && (seen.position < here.position || (seen.position === here.position && seen.exits < here.exits));
     return before ? seen : found[first];
@@ -1370,7 +1376,7 @@ export class Runtime extends EventEmitter {
   private launchPlace(): Place {
     this.restoreBefore(0n);
     this.position = 0n;
-    return this.place();
+    return this.boundary();
   }
 
   // ------------------------------------------------------------------ output ------------------
