@@ -5,7 +5,8 @@
  *
  * Position: instructions retired by the whole machine since launch (the sum of every run()
  * result). A stop can also fall between two retirements (a trap taken, a breakpoint on a trap
- * handler), so a stop is identified by its position plus the hart and pc that were next.
+ * handler, a VM exit), so a stop is identified by its position plus every hart's pc and the count
+ * of VM exits taken (runtime.ts, Place).
  *
  * Checkpoint policy (how memory stays bounded): a checkpoint is taken every `interval`
  * instructions while running forward, and every `fine` (= interval / 16) instructions while
