@@ -195,7 +195,10 @@ function indexAt(insns: readonly FlowInsn[], offset: number): number | undefined
  * successor and one predecessor): frozen, so nothing can change one under another flow.
  */
 const singletons: (readonly number[])[] = [];
+/** Past this index lists are made per flow (a `.rept` of a million instructions must not pin a million lists). */
+const MAX_SHARED_SINGLETON = 1 << 16;
 function only(i: number): readonly number[] {
+  if (i >= MAX_SHARED_SINGLETON) return [i];
   let l = singletons[i];
   if (l === undefined) {
     for (let k = singletons.length; k <= i; k++) singletons[k] = Object.freeze([k]);
