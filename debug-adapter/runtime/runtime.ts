@@ -125,9 +125,38 @@ interface Place {
   threadHart?: number;
 }
 
-/** The same instruction boundary of the machine, after as many exits (how it was stopped at aside). */
-function samePlace(a: Place, b: Place): boolean {
+/** The same instruction boundary of the machine, after as many exits (inside an exit or not, see Place). */
+function sameBoundary(a: Place, b: Place): boolean {
   return a.position === b.position && a.exits === b.exits && a.pcs.every((p, i) => p === b.pcs[i]);
+}
+
+/**
+ * The same place: the same boundary, and both inside the exit that brought the count there or
+ * neither. A stop inside an exit that retires nothing and resumes at the same pc has the
+ * position, pcs and exit count of the boundary after that exit, yet comes before it.
+ */
+function samePlace(a: Place, b: Place): boolean {
+  return sameBoundary(a, b) && (a.inExit === true) === (b.inExit === true);
+}
+
+/**
+ * Whether a re-execution going forward towards `here` has reached it at `p`: `here` itself, or,
+ * when `here` lies inside an exit, the boundary after that exit (the exit stop was not asked for
+ * in this mode, so the walk passes it and the next place is after `here`).
+ */
+function reached(p: Place, here: Place): boolean {
+  return samePlace(p, here) || (here.inExit === true && p.inExit !== true && sameBoundary(p, here));
+}
+
+/**
+ * Whether `a` comes before `b` in the history, for places at one instruction boundary of a
+ * thread: fewer instructions retired, else fewer exits, else `a` inside the exit that `b` lies
+ * right after.
+ */
+function comesBefore(a: Place, b: Place): boolean {
+  if (a.position !== b.position) return a.position < b.position;
+  if (a.exits !== b.exits) return a.exits < b.exits;
+  return a.inExit === true && b.inExit !== true;
 }
 
 /** The count of VM exits (hypervisor.ts counts one before announcing it); metrics are part of every snapshot. */
@@ -1214,11 +1243,11 @@ export class Runtime extends EventEmitter {
     this.replayTo(from);
     this.capture(this.position);
     const walked: Place[] = [this.place()];
-    if (!samePlace(walked[0], here)) {
+    if (!reached(walked[0], here)) {
       for (let i = 0; i < 10_000; i++) {
         this.nextBoundary();
         const p = this.place();
-        if (samePlace(p, here)) break;
+        if (reached(p, here)) break;
         if (p.position > here.position) throw new Error(`re-execution diverged: position ${here.position} was not found again`);
         walked.push(p);
       }
@@ -1297,7 +1326,7 @@ export class Runtime extends EventEmitter {
         // Up to `end`; in the first segment also the boundaries at here's position before `here`
         // (after a trap taken there, say), one at a time, until `here` or the next retirement.
         const first = end === here.position;
-        while (this.position < end || (first && this.position === end && !samePlace(this.place(), here))) {
+        while (this.position < end || (first && this.position === end && !reached(this.place(), here))) {
           const { result, stop } = this.runOnce(mode.kind === 'next' ? { kind: 'next', first: false } : mode, this.position < end ? end - this.position : 1n);
           if (stop !== undefined) {
             const p = this.place();
@@ -1306,8 +1335,10 @@ export class Runtime extends EventEmitter {
               const h = this.threads.hartOf(this.thread(mode.threadId));
               if (h !== undefined) p.threadHart = h.id;
             }
-            if (samePlace(p, here)) break;
-            if (p.position < here.position || (p.position === here.position && !samePlace(p, here))) hits.push({ place: p, info: stop, runs });
+            // At here's position the places come in history order: the ones before `here` (an
+            // exception stop inside the exit `here` lies right after among them) are hits.
+            if (reached(p, here)) break;
+            if (p.position <= here.position) hits.push({ place: p, info: stop, runs });
             this.armSkips();
           } else if (result.instret === 0n || this.position > end) break;
         }
@@ -1366,7 +1397,7 @@ export class Runtime extends EventEmitter {
     let first = found.length - 1;
     while (first > 0 && instructionKey(found[first - 1], hart, threadId) === key) first--;
     const seen = this.stopTrail.get(key);
-    const before = seen !== undefined && (seen.position < here.position || (seen.position === here.position && seen.exits < here.exits));
+    const before = seen !== undefined && comesBefore(seen, here);
     return before ? seen : found[first];
   }
 
