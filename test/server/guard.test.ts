@@ -1,19 +1,14 @@
 /**
  * A language bug becomes a logged error, never a dead server: an in-process server (over
- * in-memory streams) with a language whose every feature throws still answers every request
+ * in-memory streams, support/inProcess.ts) with a language whose every feature throws still answers every request
  * (with an empty result), logs each failure, and keeps serving the other languages.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import {
-  createProtocolConnection, DidOpenTextDocumentNotification, InitializedNotification, InitializeRequest, LogMessageNotification,
-  PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
-} from 'vscode-languageserver-protocol/node';
+import { DidOpenTextDocumentNotification } from 'vscode-languageserver-protocol/node';
 import { LanguageRegistry } from '../../server/core/registry';
-import { startServer } from '../../server/core/server';
 import { hcbLanguage } from '../../server/hcb/index';
 import type { LanguageService } from '../../server/language';
+import { startInProcess } from './support/inProcess';
 
 const boom = (): never => {
   throw new Error('language bug');
@@ -45,23 +40,9 @@ describe('language server: guarded language calls', function () {
   this.timeout(30000);
 
   it('answers every request of a throwing language with an empty result and logs the failures', async () => {
-    const toServer = new PassThrough();
-    const toClient = new PassThrough();
-    const serverConnection = createConnection(ProposedFeatures.all, new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
-    startServer(serverConnection, { registry: new LanguageRegistry({ hcb: hcbLanguage, 'riscv-guest': broken }) });
-    const client = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-    const logs: string[] = [];
-    const pubs: PublishDiagnosticsParams[] = [];
-    client.onNotification(LogMessageNotification.type, (m) => {
-      logs.push(m.message);
-    });
-    client.onNotification(PublishDiagnosticsNotification.type, (p) => {
-      pubs.push(p);
-    });
-    client.listen();
+    const server = await startInProcess({ registry: new LanguageRegistry({ hcb: hcbLanguage, 'riscv-guest': broken }) });
+    const { client, logs, pubs } = server;
     try {
-      await client.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, workspaceFolders: null, capabilities: {} });
-      await client.sendNotification(InitializedNotification.type, {});
       const uri = 'file:///virtual/broken.S';
       await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'riscv-guest', version: 1, text: '  nop\n' } });
       const td = { textDocument: { uri } };
@@ -86,8 +67,7 @@ describe('language server: guarded language calls', function () {
       ]);
       assert.deepEqual(answers, [null, [], null, [], [], null, null, [], [], [], { data: [] }, [], [], [], [], []]);
       // the quick diagnostics failed too: an empty publication, the failure logged
-      const deadline = Date.now() + 10000;
-      while (!pubs.some((p) => p.uri === uri) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await server.waitFor(() => pubs.some((p) => p.uri === uri), 'the broken file\'s publication', 10000);
       assert.deepEqual(pubs.find((p) => p.uri === uri)?.diagnostics, []);
       for (const what of ['hover', 'completion', 'references', 'semantic tokens', 'quick diagnostics', 'workspace symbols']) {
         assert.ok(logs.some((l) => l.startsWith(`riscv-guest ${what} failed: Error: language bug`)), `${what} logged`);
@@ -95,12 +75,10 @@ describe('language server: guarded language calls', function () {
       // and the server still serves the healthy language
       const hcbUri = 'file:///virtual/ok.hcb';
       await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: hcbUri, languageId: 'hcb', version: 1, text: '.event tracing\n  r0 = r9\n  exit\n' } });
-      while (!pubs.some((p) => p.uri === hcbUri && p.diagnostics.length > 0) && Date.now() < deadline + 10000) await new Promise((r) => setTimeout(r, 10));
+      await server.waitFor(() => pubs.some((p) => p.uri === hcbUri && p.diagnostics.length > 0), 'the healthy file\'s diagnostics', 20000);
       assert.match(String(pubs.find((p) => p.uri === hcbUri && p.diagnostics.length > 0)?.diagnostics[0].message), /^r9 is read before it is initialised/);
     } finally {
-      await client.sendRequest(ShutdownRequest.type).catch(() => undefined);
-      client.dispose();
-      serverConnection.dispose();
+      await server.stop();
     }
   });
 });

@@ -6,13 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import {
-  createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InitializedNotification, InitializeRequest,
-  LogMessageNotification, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
-} from 'vscode-languageserver-protocol/node';
-import { startServer } from '../../server/core/server';
+import { DidChangeTextDocumentNotification, DidOpenTextDocumentNotification } from 'vscode-languageserver-protocol/node';
+import { startInProcess } from './support/inProcess';
 import { ensureBuilt, ROOT } from './support/lspClient';
 
 describe('language server: verifier worker restarts', function () {
@@ -20,30 +15,9 @@ describe('language server: verifier worker restarts', function () {
 
   it('restarts a worker stuck on a cancelled job and re-runs the other documents\' lost jobs', async () => {
     ensureBuilt();
-    const toServer = new PassThrough();
-    const toClient = new PassThrough();
-    const serverConnection = createConnection(ProposedFeatures.all, new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
-    startServer(serverConnection, { runner: { workerPath: join(ROOT, 'dist', 'serverWorker.js'), killAfterMs: 20 } });
-    const client = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-    const logs: string[] = [];
-    const pubs: PublishDiagnosticsParams[] = [];
-    client.onNotification(LogMessageNotification.type, (m) => {
-      logs.push(m.message);
-    });
-    client.onNotification(PublishDiagnosticsNotification.type, (p) => {
-      pubs.push(p);
-    });
-    client.listen();
-    const waitFor = async (test: () => boolean, what: string): Promise<void> => {
-      const deadline = Date.now() + 45000;
-      while (!test()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; logs: ${logs.join('\n')}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
+    const server = await startInProcess({ runner: { workerPath: join(ROOT, 'dist', 'serverWorker.js'), killAfterMs: 20 } });
+    const { client, logs, pubs, waitFor } = server;
     try {
-      await client.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, workspaceFolders: null, capabilities: {} });
-      await client.sendNotification(InitializedNotification.type, {});
       const lines = ['.event tracing', '  r0 = 0', '  r2 = *(u32 *)(r1 + 8)'];
       for (let k = 0; k < 3000; k++) lines.push(`  if r2 > ${k} goto l${k}`, '  r0 += r2', `l${k}:`, '  r0 &= 0xffff');
       lines.push('  r0 = r9', '  exit');
@@ -64,9 +38,7 @@ describe('language server: verifier worker restarts', function () {
       const heavyVersions = pubs.filter((p) => p.uri === heavy).map((p) => p.version ?? 0);
       assert.deepEqual([...heavyVersions].sort((a, b) => a - b), heavyVersions);
     } finally {
-      await client.sendRequest(ShutdownRequest.type).catch(() => undefined);
-      client.dispose();
-      serverConnection.dispose();
+      await server.stop();
     }
   });
 });
